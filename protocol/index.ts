@@ -1,0 +1,25 @@
+// Public surface of the protocol model: the executable twin of the circuits (docs/PROTOCOL.md).
+export * from "./constants.js";
+export * from "./errors.js";
+export * from "./field.js";
+export * from "./decimal.js";
+export * from "./poseidon.js";
+export * from "./merkle.js";
+export * from "./params.js";
+export * from "./config.js";
+export * from "./eddsa.js";
+export * from "./account.js";
+export * from "./order.js";
+export * from "./margin.js";
+export * from "./state.js";
+export * from "./batch.js";
+export * from "./ops/types.js";
+export { depositHashStep } from "./ops/deposit.js";
+export { withdrawalMessage, signWithdrawal, type WithdrawalRequest } from "./ops/withdraw.js";
+export type { DepositErrorCode } from "./ops/deposit.js";
+export type { WithdrawErrorCode } from "./ops/withdraw.js";
+export type { TradeErrorCode } from "./ops/trade.js";
+export type { LiquidateErrorCode } from "./ops/liquidate.js";
+export type { DeleverageErrorCode } from "./ops/deleverage.js";
+export type { FundingSettleErrorCode } from "./ops/fundingSettle.js";
+export type { NoopErrorCode } from "./ops/noop.js";

@@ -15,6 +15,8 @@ import { applyTrade } from "./ops/trade.js";
 import { applyLiquidate } from "./ops/liquidate.js";
 import { applyDeleverage } from "./ops/deleverage.js";
 import { applyFundingSettle } from "./ops/fundingSettle.js";
+import { applyForcedWithdraw } from "./ops/forcedWithdraw.js";
+import { applyForcedLiquidationCheck } from "./ops/forcedLiquidationCheck.js";
 import type { L1EffectEntry, Op, OpEnv, OpOutcome } from "./ops/types.js";
 
 export interface BatchHeader {
@@ -41,6 +43,8 @@ export interface SlotRecord {
   readonly l1Effect: L1EffectEntry | null;
   readonly depositHashBefore: bigint;
   readonly depositHashAfter: bigint;
+  readonly forcedHashBefore: bigint;
+  readonly forcedHashAfter: bigint;
   readonly l1EffectsHashAfter: bigint;
   readonly note?: string;
 }
@@ -55,6 +59,8 @@ export interface PublicInputs {
   readonly configHash: bigint;
   readonly depositHashOld: bigint;
   readonly depositHashNew: bigint;
+  readonly forcedHashOld: bigint;
+  readonly forcedHashNew: bigint;
   readonly l1EffectsHash: bigint;
   readonly prices: Prices;
   readonly fundingOld: readonly bigint[];
@@ -73,6 +79,8 @@ export function publicInputFields(p: PublicInputs): bigint[] {
     p.configHash,
     p.depositHashOld,
     p.depositHashNew,
+    p.forcedHashOld,
+    p.forcedHashNew,
     p.l1EffectsHash,
     ...p.prices.markets,
     ...p.prices.collaterals,
@@ -120,6 +128,10 @@ export function applyOpTo(env: OpEnv, op: Op): OpOutcome {
       return applyDeleverage(env, op);
     case Opcode.FUNDING_SETTLE:
       return applyFundingSettle(env, op);
+    case Opcode.FORCED_WITHDRAW:
+      return applyForcedWithdraw(env, op);
+    case Opcode.FORCED_LIQUIDATION_CHECK:
+      return applyForcedLiquidationCheck(env, op);
     default: {
       const never: never = op;
       return fail("OUT_OF_RANGE", `unknown opcode ${(never as { opcode: number }).opcode}`);
@@ -137,6 +149,7 @@ export class BatchBuilder {
   private l1EffectsHash = 0n;
   private readonly oldRoot: bigint;
   private readonly depositHashOld: bigint;
+  private readonly forcedHashOld: bigint;
   private finished = false;
 
   constructor(
@@ -158,6 +171,7 @@ export class BatchBuilder {
     this.work = base.clone();
     this.oldRoot = base.root;
     this.depositHashOld = base.depositHash;
+    this.forcedHashOld = base.forcedHash;
     this.fund = base.account(0n);
     this.fundBefore = this.fund.clone();
     this.fundSiblingsBefore = base.tree.proof(0n).siblings;
@@ -190,6 +204,7 @@ export class BatchBuilder {
       fundingIndices: this.header.fundingIndices,
       batchTime: this.header.batchTime,
       depositHash: this.work.depositHash,
+      forcedHash: this.work.forcedHash,
       account: (i) => this.account(i),
     };
     const out = applyOpTo(env, op);
@@ -209,6 +224,8 @@ export class BatchBuilder {
     }
     const depositHashBefore = this.work.depositHash;
     this.work.depositHash = out.depositHash;
+    const forcedHashBefore = this.work.forcedHash;
+    this.work.forcedHash = out.forcedHash;
     if (out.l1Effect) {
       this.effects.push(out.l1Effect);
       this.l1EffectsHash = l1EffectHashStep(this.l1EffectsHash, out.l1Effect);
@@ -219,6 +236,8 @@ export class BatchBuilder {
       l1Effect: out.l1Effect,
       depositHashBefore,
       depositHashAfter: out.depositHash,
+      forcedHashBefore,
+      forcedHashAfter: out.forcedHash,
       l1EffectsHashAfter: this.l1EffectsHash,
       ...(out.note !== undefined ? { note: out.note } : {}),
     };
@@ -234,6 +253,7 @@ export class BatchBuilder {
       fundingIndices: this.header.fundingIndices,
       batchTime: this.header.batchTime,
       depositHash: this.work.depositHash,
+      forcedHash: this.work.forcedHash,
       account: (i) => this.account(i),
     };
     try {
@@ -266,6 +286,8 @@ export class BatchBuilder {
       configHash: p.config.hash(),
       depositHashOld: this.depositHashOld,
       depositHashNew: this.work.depositHash,
+      forcedHashOld: this.forcedHashOld,
+      forcedHashNew: this.work.forcedHash,
       l1EffectsHash: this.l1EffectsHash,
       prices: this.header.prices,
       fundingOld,

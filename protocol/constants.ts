@@ -48,6 +48,8 @@ export const DOMAIN_CONFIG = 9699082714768586446435418797617n;
 export const DOMAIN_PUBLIC = 9699082715008823093855152666161n;
 /** "zkm.auth.v1" */
 export const DOMAIN_AUTH = 147996257243837387003295281n;
+/** "zkm.forced.v1" */
+export const DOMAIN_FORCED = 9699082714823927801240689210929n;
 
 export const Opcode = {
   NOOP: 0,
@@ -57,6 +59,8 @@ export const Opcode = {
   LIQUIDATE: 4,
   DELEVERAGE: 5,
   FUNDING_SETTLE: 6,
+  FORCED_WITHDRAW: 7,
+  FORCED_LIQUIDATION_CHECK: 8,
 } as const;
 export type Opcode = (typeof Opcode)[keyof typeof Opcode];
 
@@ -69,6 +73,12 @@ export type L1Effect = (typeof L1Effect)[keyof typeof L1Effect];
 export const FLAG_REDUCE_ONLY = 1;
 export const FLAG_POST_ONLY = 2;
 export const FLAG_IOC = 4;
+
+export const ForcedKind = {
+  WITHDRAWAL: 1,
+  LIQUIDATION: 2,
+} as const;
+export type ForcedKind = (typeof ForcedKind)[keyof typeof ForcedKind];
 
 export interface ParamSetSizes {
   readonly accountDepth: number;

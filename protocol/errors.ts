@@ -35,6 +35,8 @@ export const ProtocolErrorCode = [
   "BAD_CONFIG",
   "TOO_MANY_OPS",
   "BAD_PROOF",
+  "FORCED_MISMATCH",
+  "LIQUIDATABLE",
 ] as const;
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[number];
 

@@ -32,6 +32,8 @@ export class RollupState {
   fundingIndices: bigint[];
   /** Rolling hash of every L1 deposit consumed so far (PROTOCOL §7.1). */
   depositHash = 0n;
+  /** Rolling hash of every L1 forced request served so far (PROTOCOL §7.8). */
+  forcedHash = 0n;
   /** Number of the last settled batch (0 = genesis). */
   batchNumber = 0n;
   lastBatchTime = 0n;
@@ -82,6 +84,7 @@ export class RollupState {
       accounts: new Map([...this.accounts].map(([k, v]) => [k, v.clone()])),
       fundingIndices: [...this.fundingIndices],
       depositHash: this.depositHash,
+      forcedHash: this.forcedHash,
       batchNumber: this.batchNumber,
       lastBatchTime: this.lastBatchTime,
     });

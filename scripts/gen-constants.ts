@@ -13,6 +13,7 @@ const src = JSON.parse(readFileSync(join(root, "spec/constants.json"), "utf8")) 
   opcodes: Record<string, number>;
   l1Effects: Record<string, number>;
   orderFlags: Record<string, number>;
+  forcedKinds: Record<string, number>;
   paramSets: Record<string, Record<string, number>>;
 };
 
@@ -42,6 +43,9 @@ function ts(): string {
   for (const [k, v] of Object.entries(src.l1Effects)) out.push(`  ${k.replace("EFFECT_", "")}: ${v},`);
   out.push("} as const;", "export type L1Effect = (typeof L1Effect)[keyof typeof L1Effect];", "");
   for (const [k, v] of Object.entries(src.orderFlags)) out.push(`export const ${k} = ${v};`);
+  out.push("", "export const ForcedKind = {");
+  for (const [k, v] of Object.entries(src.forcedKinds)) out.push(`  ${k.replace("FORCED_KIND_", "")}: ${v},`);
+  out.push("} as const;", "export type ForcedKind = (typeof ForcedKind)[keyof typeof ForcedKind];");
   out.push("", "export interface ParamSetSizes {");
   const keys = Object.keys(Object.values(src.paramSets)[0]!);
   for (const k of keys) out.push(`  readonly ${k}: number;`);
@@ -68,6 +72,7 @@ function circom(): string {
   for (const [k, v] of Object.entries(src.opcodes)) fn(`OP_${k}`, v);
   for (const [k, v] of Object.entries(src.l1Effects)) fn(k, v);
   for (const [k, v] of Object.entries(src.orderFlags)) fn(k, v);
+  for (const [k, v] of Object.entries(src.forcedKinds)) fn(k, v);
   out.push("");
   return out.join("\n");
 }

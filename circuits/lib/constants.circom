@@ -50,6 +50,8 @@ function DOMAIN_CONFIG() { return 9699082714768586446435418797617; }
 function DOMAIN_PUBLIC() { return 9699082715008823093855152666161; }
 // "zkm.auth.v1"
 function DOMAIN_AUTH() { return 147996257243837387003295281; }
+// "zkm.forced.v1"
+function DOMAIN_FORCED() { return 9699082714823927801240689210929; }
 function OP_NOOP() { return 0; }
 function OP_DEPOSIT() { return 1; }
 function OP_WITHDRAW() { return 2; }
@@ -57,8 +59,12 @@ function OP_TRADE() { return 3; }
 function OP_LIQUIDATE() { return 4; }
 function OP_DELEVERAGE() { return 5; }
 function OP_FUNDING_SETTLE() { return 6; }
+function OP_FORCED_WITHDRAW() { return 7; }
+function OP_FORCED_LIQUIDATION_CHECK() { return 8; }
 function EFFECT_WITHDRAWAL() { return 1; }
 function EFFECT_DEPOSIT_REFUND() { return 2; }
 function FLAG_REDUCE_ONLY() { return 1; }
 function FLAG_POST_ONLY() { return 2; }
 function FLAG_IOC() { return 4; }
+function FORCED_KIND_WITHDRAWAL() { return 1; }
+function FORCED_KIND_LIQUIDATION() { return 2; }

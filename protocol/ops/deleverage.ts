@@ -68,5 +68,6 @@ export function applyDeleverage(env: OpEnv, op: DeleverageOp): OpOutcome {
     ],
     l1Effect: null,
     depositHash: env.depositHash,
+    forcedHash: env.forcedHash,
   };
 }

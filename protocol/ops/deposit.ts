@@ -34,6 +34,7 @@ export function applyDeposit(env: OpEnv, op: DepositOp): OpOutcome {
     writes: [],
     l1Effect: { kind: L1Effect.DEPOSIT_REFUND, l1Address: op.l1Address, asset: op.asset, amount: op.amount },
     depositHash,
+    forcedHash: env.forcedHash,
     note,
   });
 
@@ -55,5 +56,5 @@ export function applyDeposit(env: OpEnv, op: DepositOp): OpOutcome {
   } catch {
     return refund("refund: credit would overflow the balance");
   }
-  return { writes: [{ index: op.accountIndex, account: a }], l1Effect: null, depositHash, note: "credited" };
+  return { writes: [{ index: op.accountIndex, account: a }], l1Effect: null, depositHash, forcedHash: env.forcedHash, note: "credited" };
 }

@@ -11,5 +11,5 @@ export function applyFundingSettle(env: OpEnv, op: FundingSettleOp): OpOutcome {
   requireRegistered(a, op.accountIndex);
   settleFunding(a, env.fundingIndices);
   a.checkBounds();
-  return { writes: [{ index: op.accountIndex, account: a }], l1Effect: null, depositHash: env.depositHash };
+  return { writes: [{ index: op.accountIndex, account: a }], l1Effect: null, depositHash: env.depositHash, forcedHash: env.forcedHash };
 }

@@ -17,6 +17,8 @@ import {
   settleFunding,
 } from "./common.js";
 import type { LiquidateOp, OpEnv, OpOutcome } from "./types.js";
+import { forcedHashStep, requireForcedKind } from "./forced.js";
+import { ForcedKind } from "../constants.js";
 
 export type LiquidateErrorCode = Extract<
   ProtocolErrorCode,
@@ -38,6 +40,7 @@ export type LiquidateErrorCode = Extract<
   | "ORDER_REPLAYED"
   | "OVERFILL"
   | "PRICE_OUTSIDE_LIMIT"
+  | "FORCED_MISMATCH"
 >;
 
 export function applyLiquidate(env: OpEnv, op: LiquidateOp): OpOutcome {
@@ -48,6 +51,7 @@ export function applyLiquidate(env: OpEnv, op: LiquidateOp): OpOutcome {
   const m = checkMarket(env, op.market);
   checkFillAndPrice(op.fill, op.price);
   checkCharge(op.penalty, "liquidation penalty");
+  if (op.servesForced) requireForcedKind(op.servesForced, ForcedKind.LIQUIDATION, li);
 
   const L = env.account(li);
   requireRegistered(L, li);
@@ -89,5 +93,6 @@ export function applyLiquidate(env: OpEnv, op: LiquidateOp): OpOutcome {
     ],
     l1Effect: null,
     depositHash: env.depositHash,
+    forcedHash: op.servesForced ? forcedHashStep(env.forcedHash, op.servesForced) : env.forcedHash,
   };
 }

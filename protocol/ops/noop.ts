@@ -4,5 +4,5 @@ import type { NoopOp, OpEnv, OpOutcome } from "./types.js";
 export type NoopErrorCode = never;
 
 export function applyNoop(env: OpEnv, _op: NoopOp): OpOutcome {
-  return { writes: [], l1Effect: null, depositHash: env.depositHash };
+  return { writes: [], l1Effect: null, depositHash: env.depositHash, forcedHash: env.forcedHash };
 }

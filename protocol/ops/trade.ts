@@ -80,5 +80,5 @@ export function applyTrade(env: OpEnv, op: TradeOp): OpOutcome {
 
   const writes = parties.map((p) => ({ index: p.index, account: p.after }));
   if (!fundParty) writes.push({ index: 0n, account: fund });
-  return { writes, l1Effect: null, depositHash: env.depositHash };
+  return { writes, l1Effect: null, depositHash: env.depositHash, forcedHash: env.forcedHash };
 }

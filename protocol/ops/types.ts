@@ -1,6 +1,5 @@
 // Operation records (PROTOCOL §7): one tagged union, one handler file per opcode.
-import type { Opcode} from "../constants.js";
-import { type L1Effect } from "../constants.js";
+import type { ForcedKind, L1Effect, Opcode } from "../constants.js";
 import type { Account } from "../account.js";
 import type { Signature } from "../eddsa.js";
 import type { SignedOrder } from "../order.js";
@@ -43,9 +42,25 @@ export interface TradeOp {
   readonly takerFee: bigint;
 }
 
+/** An L1 forced request exactly as the contract hashed it into its forced queue (PROTOCOL §7.8). */
+export interface ForcedRequest {
+  readonly kind: ForcedKind;
+  readonly accountIndex: bigint;
+  /** The key the contract's registry holds for accountIndex. */
+  readonly pubKeyX: bigint;
+  readonly pubKeyY: bigint;
+  /** FORCED_KIND_WITHDRAWAL only (0 otherwise). */
+  readonly asset: number;
+  readonly amount: bigint;
+  /** Requester: the registered owner for a withdrawal (and its recipient); anyone for a liquidation request. */
+  readonly l1Address: bigint;
+}
+
 export interface LiquidateOp {
   readonly opcode: typeof Opcode.LIQUIDATE;
   readonly accountIndex: bigint;
+  /** When set, this liquidation also serves the next forced-liquidation request, which must name this account. */
+  readonly servesForced?: ForcedRequest | null;
   /** Absent: the insurance fund (account 0) takes the position. */
   readonly liquidator: SignedOrder | null;
   readonly market: number;
@@ -68,7 +83,26 @@ export interface FundingSettleOp {
   readonly accountIndex: bigint;
 }
 
-export type Op = NoopOp | DepositOp | WithdrawOp | TradeOp | LiquidateOp | DeleverageOp | FundingSettleOp;
+export interface ForcedWithdrawOp {
+  readonly opcode: typeof Opcode.FORCED_WITHDRAW;
+  readonly request: ForcedRequest;
+}
+
+export interface ForcedLiquidationCheckOp {
+  readonly opcode: typeof Opcode.FORCED_LIQUIDATION_CHECK;
+  readonly request: ForcedRequest;
+}
+
+export type Op =
+  | NoopOp
+  | DepositOp
+  | WithdrawOp
+  | TradeOp
+  | LiquidateOp
+  | DeleverageOp
+  | FundingSettleOp
+  | ForcedWithdrawOp
+  | ForcedLiquidationCheckOp;
 
 export interface L1EffectEntry {
   readonly kind: L1Effect;
@@ -85,6 +119,7 @@ export interface OpEnv {
   readonly fundingIndices: readonly bigint[];
   readonly batchTime: bigint;
   readonly depositHash: bigint;
+  readonly forcedHash: bigint;
   /** A private copy of account i (index 0: the insurance-fund register). */
   account(i: bigint): Account;
 }
@@ -94,6 +129,7 @@ export interface OpOutcome {
   readonly writes: readonly { readonly index: bigint; readonly account: Account }[];
   readonly l1Effect: L1EffectEntry | null;
   readonly depositHash: bigint;
+  readonly forcedHash: bigint;
   /** Human summary for logs and tests (e.g. "refund: key mismatch"). */
   readonly note?: string;
 }

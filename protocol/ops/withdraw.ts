@@ -65,5 +65,6 @@ export function applyWithdraw(env: OpEnv, op: WithdrawOp): OpOutcome {
     writes: [{ index: op.accountIndex, account: a }],
     l1Effect: { kind: L1Effect.WITHDRAWAL, l1Address: op.l1Address, asset: op.asset, amount: op.amount },
     depositHash: env.depositHash,
+    forcedHash: env.forcedHash,
   };
 }

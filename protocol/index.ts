@@ -26,3 +26,4 @@ export type { LiquidateErrorCode } from "./ops/liquidate.js";
 export type { DeleverageErrorCode } from "./ops/deleverage.js";
 export type { FundingSettleErrorCode } from "./ops/fundingSettle.js";
 export type { NoopErrorCode } from "./ops/noop.js";
+export * from "./serialize.js";

@@ -104,8 +104,6 @@ export function computeMargin(
   const tv = floorDiv(tvS, RATE_SCALE);
   const mm = ceilDiv(mmS, RATE_SCALE);
   const im = ceilDiv(imS, RATE_SCALE);
-  checkInt(tv, MARGIN_VALUE_BITS, "total value");
-  checkInt(mm, MARGIN_VALUE_BITS, "maintenance requirement");
   return {
     tvS,
     mmS,
@@ -123,6 +121,16 @@ export function computeMargin(
 
 /** PROTOCOL §5.2: TV'·MM ≥ TV·MM' on the shown Value-unit figures. */
 export function healthRatioNonDecreasing(before: Margin, after: Margin): boolean {
+  // Only settled accounts reach this rule, whose shown figures are < 2^124.1 by the §5.2 budget; the check makes
+  // the circuit's Int126 range check and its < 2^250 products a stated precondition rather than a hope.
+  for (const [x, what] of [
+    [before.tv, "total value"],
+    [after.tv, "total value"],
+    [before.mm, "maintenance requirement"],
+    [after.mm, "maintenance requirement"],
+  ] as const) {
+    checkInt(x, MARGIN_VALUE_BITS, what);
+  }
   return after.tv * before.mm >= before.tv * after.mm;
 }
 

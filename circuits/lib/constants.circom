@@ -28,7 +28,7 @@ function FLAG_BITS() { return 3; }
 function ADDRESS_BITS() { return 160; }
 function CHAIN_ID_BITS() { return 64; }
 function MARGIN_SCALED_BITS() { return 160; }
-function MARGIN_VALUE_BITS() { return 110; }
+function MARGIN_VALUE_BITS() { return 126; }
 function MAX_FUNDING_RATE_PPM_CAP() { return 100000; }
 function MAX_LIQUIDATION_FEE_PPM() { return 100000; }
 function MAX_TRADE_FEE_PPM() { return 100000; }

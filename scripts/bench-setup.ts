@@ -5,7 +5,7 @@
 // circom2 --O2 into build/bench-setup/ (kept between runs).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { devSetup } from "../prover/setup/devSetup.js";
@@ -70,6 +70,7 @@ interface Row {
   ptau: string;
   zkey: string;
   total: string;
+  cpu: string;
   verify: string;
   prove: string;
 }
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     const stageStart = new Map<string, number>();
     let ptauEnd = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const res = await devSetup({
       r1csPath,
       outDir,
@@ -102,6 +104,8 @@ async function main(): Promise<void> {
         }
       },
     });
+    // user+system time of all threads: robust to other load on the machine, ~ total x threads when idle
+    const used = process.cpuUsage(cpu0);
     const row: Row = {
       target,
       constraints: res.constraints,
@@ -109,6 +113,7 @@ async function main(): Promise<void> {
       ptau: ((ptauEnd - t0) / 1000).toFixed(1),
       zkey: (res.seconds - (ptauEnd - t0) / 1000).toFixed(1),
       total: res.seconds.toFixed(1),
+      cpu: ((used.user + used.system) / 1e6).toFixed(1),
       verify: "-",
       prove: "-",
     };
@@ -130,11 +135,18 @@ async function main(): Promise<void> {
     }
     rows.push(row);
   }
-  console.log(`\ndev setup (INSECURE), ${availableParallelism()} threads, node ${process.version}`);
-  console.log("| constraints | power | ptau s | zkey s | total s | zkey verify | prove+verify |");
-  console.log("| ---: | ---: | ---: | ---: | ---: | --- | --- |");
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  console.log(
+    `\ndev setup (INSECURE), ${availableParallelism()} threads, node ${process.version}, load ${load}`,
+  );
+  console.log("| constraints | power | ptau s | zkey s | total s | cpu s | zkey verify | prove+verify |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
   for (const r of rows) {
-    console.log(`| ${r.constraints} | ${r.power} | ${r.ptau} | ${r.zkey} | ${r.total} | ${r.verify} | ${r.prove} |`);
+    console.log(
+      `| ${r.constraints} | ${r.power} | ${r.ptau} | ${r.zkey} | ${r.total} | ${r.cpu} | ${r.verify} | ${r.prove} |`,
+    );
   }
 }
 

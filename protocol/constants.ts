@@ -29,7 +29,6 @@ export const MARGIN_SCALED_BITS = 160;
 export const MARGIN_VALUE_BITS = 126;
 export const MAX_FUNDING_RATE_PPM_CAP = 100000n;
 export const MAX_LIQUIDATION_FEE_PPM = 100000n;
-export const MAX_TRADE_FEE_PPM = 100000n;
 /** "zkm.account.v1" */
 export const DOMAIN_ACCOUNT = 2482965174971091246305809154340401n;
 /** "zkm.orderslot.v1" */

@@ -12,6 +12,7 @@ export function toField(x: bigint): bigint {
 
 /** Reads a field element back as a signed integer of at most `bits` bits (inverse of toField on IntN). */
 export function fromFieldSigned(x: bigint, bits: number): bigint {
+  checkField(x, "signed field element");
   const half = 1n << BigInt(bits - 1);
   if (x < half) return x;
   const neg = x - FIELD_MODULUS;

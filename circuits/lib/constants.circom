@@ -31,7 +31,6 @@ function MARGIN_SCALED_BITS() { return 160; }
 function MARGIN_VALUE_BITS() { return 126; }
 function MAX_FUNDING_RATE_PPM_CAP() { return 100000; }
 function MAX_LIQUIDATION_FEE_PPM() { return 100000; }
-function MAX_TRADE_FEE_PPM() { return 100000; }
 // "zkm.account.v1"
 function DOMAIN_ACCOUNT() { return 2482965174971091246305809154340401; }
 // "zkm.orderslot.v1"

@@ -41,6 +41,8 @@ export function applyWithdraw(env: OpEnv, op: WithdrawOp): OpOutcome {
   checkAsset(env, op.asset);
   checkPositive(op.amount, AMOUNT_BITS, "withdrawal amount");
   checkUint(op.l1Address, ADDRESS_BITS, "recipient address");
+  // The contract would credit address(0), from which nothing can ever be pulled.
+  if (op.l1Address === 0n) fail("OUT_OF_RANGE", "withdrawal recipient must not be the zero address");
   checkUint(op.nonce, NONCE_BITS, "withdrawal nonce");
   const a = env.account(op.accountIndex);
   requireRegistered(a, op.accountIndex);

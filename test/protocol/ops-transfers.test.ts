@@ -382,6 +382,7 @@ describe("WITHDRAW rejected [I18]", () => {
     ["amount 0", { amount: 0n }, "OUT_OF_RANGE"],
     ["nonce ≥ 2^32", { nonce: 1n << 32n }, "OUT_OF_RANGE"],
     ["recipient ≥ 2^160", { l1Address: 1n << 160n }, "OUT_OF_RANGE"],
+    ["recipient is the zero address (its credit could never be pulled)", { l1Address: 0n }, "OUT_OF_RANGE"],
     ["asset C+1", { asset: 3 }, "UNKNOWN_ASSET"],
     ["account 64", { accountIndex: 64n }, "ACCOUNT_INDEX_OUT_OF_RANGE"],
   ];

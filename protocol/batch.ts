@@ -181,6 +181,11 @@ export class BatchBuilder {
     return this.slots.length;
   }
 
+  /** Root of the working tree after the ops applied so far (leaf 0 still holds the batch-start fund). */
+  get root(): bigint {
+    return this.work.root;
+  }
+
   get capacity(): number {
     return this.work.params.sizes.opSlots;
   }

@@ -1,16 +1,8 @@
 // EdDSA-Poseidon on Baby Jubjub (PROTOCOL §6), wrapping circomlibjs so the rest of the code sees bigints only.
-import { buildEddsa } from "circomlibjs";
 import { FIELD_MODULUS } from "./field.js";
+import { circomlib, type CircomlibEddsa } from "./crypto.js";
 
-interface CircomlibEddsa {
-  F: { toObject(x: Uint8Array): bigint; e(x: bigint): Uint8Array };
-  prv2pub(prv: Uint8Array): [Uint8Array, Uint8Array];
-  signPoseidon(prv: Uint8Array, msg: Uint8Array): { R8: [Uint8Array, Uint8Array]; S: bigint };
-  verifyPoseidon(msg: Uint8Array, sig: { R8: [Uint8Array, Uint8Array]; S: bigint }, A: [Uint8Array, Uint8Array]): boolean;
-  babyJub: { subOrder: bigint; inCurve(p: [Uint8Array, Uint8Array]): boolean };
-}
-
-const eddsa: CircomlibEddsa = await buildEddsa();
+const eddsa: CircomlibEddsa = circomlib;
 const F = eddsa.F;
 
 export interface PublicKey {
@@ -37,8 +29,23 @@ export function signMessage(privateKey: Uint8Array, message: bigint): Signature 
   return { R8x: F.toObject(sig.R8[0]), R8y: F.toObject(sig.R8[1]), S: sig.S };
 }
 
+// Verification is a pure function of its inputs and costs tens of milliseconds in circomlibjs, while the same
+// signature is checked at placement, at every partial fill, on replay and when a batch is rebuilt: memoise it.
+const VERIFY_CACHE_LIMIT = 1 << 16;
+const verifyCache = new Map<string, boolean>();
+
 /** Mirrors circomlib's EdDSAPoseidonVerifier, including its `S < subgroup order` check. */
 export function verifySignature(pub: PublicKey, message: bigint, sig: Signature): boolean {
+  const key = `${pub.x}:${pub.y}:${message}:${sig.R8x}:${sig.R8y}:${sig.S}`;
+  const hit = verifyCache.get(key);
+  if (hit !== undefined) return hit;
+  const ok = verifyUncached(pub, message, sig);
+  if (verifyCache.size >= VERIFY_CACHE_LIMIT) verifyCache.delete(verifyCache.keys().next().value!);
+  verifyCache.set(key, ok);
+  return ok;
+}
+
+function verifyUncached(pub: PublicKey, message: bigint, sig: Signature): boolean {
   for (const v of [pub.x, pub.y, sig.R8x, sig.R8y, message]) if (v < 0n || v >= FIELD_MODULUS) return false;
   if (sig.S < 0n || sig.S >= BABYJUB_SUBORDER) return false;
   const A: [Uint8Array, Uint8Array] = [F.e(pub.x), F.e(pub.y)];

@@ -61,6 +61,7 @@ export class Order implements OrderFields {
     this.slot = checkUint(f.slot, 32, "order slot");
     this.nonce = checkPositive(f.nonce, NONCE_BITS, "order nonce");
     this.market = Number(checkUint(BigInt(f.market), MARKET_BITS, "order market"));
+    if (typeof f.isBuy !== "boolean") fail("OUT_OF_RANGE", "order isBuy must be a boolean");
     this.isBuy = f.isBuy;
     this.size = checkPositive(f.size, AMOUNT_BITS, "order size");
     this.limitPrice = checkPositive(f.limitPrice, PRICE_BITS, "limit price");

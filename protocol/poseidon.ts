@@ -1,14 +1,9 @@
 // Poseidon over BN254 exactly as circomlib's Poseidon template, plus the tagged chain hash H (PROTOCOL §3).
 // circomlibjs builds its hasher asynchronously; a top-level await makes every hash below synchronous for callers.
-import { buildPoseidon } from "circomlibjs";
 import { checkField } from "./field.js";
+import { circomlib, type CircomlibPoseidon } from "./crypto.js";
 
-interface CircomlibPoseidon {
-  (inputs: bigint[]): Uint8Array;
-  F: { toObject(x: Uint8Array): bigint };
-}
-
-const poseidonImpl: CircomlibPoseidon = await buildPoseidon();
+const poseidonImpl: CircomlibPoseidon = circomlib.poseidon;
 
 export const MAX_POSEIDON_INPUTS = 16;
 /** Fields per chunk of H: the first chunk shares a Poseidon with the tag, later ones with the running hash. */

@@ -18,7 +18,11 @@ export function applyForcedLiquidationCheck(env: OpEnv, op: ForcedLiquidationChe
   checkAccountIndex(env, r.accountIndex, "forced liquidation account");
   const a = env.account(r.accountIndex);
   settleFunding(a, env.fundingIndices);
-  // An unregistered leaf has no positions and is trivially healthy; settlement does not change TV.
-  if (marginOf(env, a).liquidatable) fail("LIQUIDATABLE", `account ${r.accountIndex} is liquidatable: serve it by liquidation`);
+  // An account with no open position has nothing to liquidate, even when bankrupt (MM = 0 > TV after a deleverage):
+  // refusing it would leave the request unservable and let anyone freeze the rollup with it.
+  const hasPosition = a.sizes.some((s) => s !== 0n);
+  if (hasPosition && marginOf(env, a).liquidatable) {
+    fail("LIQUIDATABLE", `account ${r.accountIndex} is liquidatable: serve it by liquidation`);
+  }
   return { writes: [], l1Effect: null, depositHash: env.depositHash, forcedHash: forcedHashStep(env.forcedHash, r), note: "healthy" };
 }

@@ -13,6 +13,7 @@ import {
   fillOrder,
   marginOf,
   requireFillMargin,
+  requireReduceOnly,
   requireRegistered,
   settleFunding,
 } from "./common.js";
@@ -41,6 +42,7 @@ export type LiquidateErrorCode = Extract<
   | "OVERFILL"
   | "PRICE_OUTSIDE_LIMIT"
   | "FORCED_MISMATCH"
+  | "REDUCE_ONLY_VIOLATED"
 >;
 
 export function applyLiquidate(env: OpEnv, op: LiquidateOp): OpOutcome {
@@ -85,6 +87,7 @@ export function applyLiquidate(env: OpEnv, op: LiquidateOp): OpOutcome {
   if (!healthRatioNonDecreasing(mL, marginOf(env, L2))) {
     fail("HEALTH_WORSENED", "liquidation price or penalty would lower the account's health ratio (beyond the zero price)");
   }
+  if (op.liquidator?.order.reduceOnly) requireReduceOnly(K.sizes[m]!, K2.sizes[m]!, "liquidator");
   requireFillMargin(env, K, K2, m, "liquidator");
   return {
     writes: [

@@ -188,6 +188,15 @@ describe("FORCED_LIQUIDATION_CHECK and LIQUIDATE serving a request", () => {
     expect(accept(s, h, [flc(req)]).publicInputs.forcedHashNew).toBe(step(0n, req));
   });
 
+  it("a bankrupt account without any position has nothing to liquidate and is served by the check [I19]", () => {
+    // TVs < 0 = MMs makes it liquidatable in name only; refusing the check would make the request unservable.
+    const sb = makeState({ 4: { quote: usd("-10") } });
+    const req = liquidation({ accountIndex: 4n, pubKeyX: pub(4).x, pubKeyY: pub(4).y });
+    const r = accept(sb, header(sb), [flc(req)]);
+    expect(r.slots[0]!.writes).toEqual([]);
+    expect(r.publicInputs.forcedHashNew).toBe(step(0n, req));
+  });
+
   it("a liquidatable account cannot be served by the check: LIQUIDATABLE [I19][I18]", () => {
     expectRejected(s, h, flc(liquidation()), "LIQUIDATABLE");
   });

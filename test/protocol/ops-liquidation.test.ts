@@ -3,6 +3,7 @@
 // account the fund cannot cover, between the mark and the bankruptcy price [I8]. Every rejection changes nothing [I18].
 import { describe, expect, it } from "vitest";
 import {
+  FLAG_REDUCE_ONLY,
   computeMargin,
   type DeleverageOp,
   type LiquidateOp,
@@ -163,6 +164,11 @@ describe("LIQUIDATE: a signed liquidator order", () => {
       "PRICE_OUTSIDE_LIMIT",
     ],
     ["from L itself", () => liq({ liquidator: kBuy({ account: 1 }), price: px("58000") }), "SAME_ACCOUNT"],
+    [
+      "reduce-only while K has no position to reduce [I17]",
+      () => liq({ liquidator: kBuy({ flags: FLAG_REDUCE_ONLY }), price: px("58000") }),
+      "REDUCE_ONLY_VIOLATED",
+    ],
     [
       "from an unregistered account",
       () => liq({ liquidator: kBuy({ account: 9 }), price: px("58000") }),

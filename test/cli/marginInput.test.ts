@@ -141,15 +141,20 @@ const BAD: [string, string | MarginInput, string][] = [
   ],
   ["rate given as a JSON number", withChange((x) => (x.markets.BTC!.imr = 0.1)), "BAD_DECIMAL"],
   ["price given as null", withChange((x) => (x.prices.BTC = null)), "BAD_DECIMAL"],
-  [
-    "value too large for the margin figures",
-    withChange((x) => {
+];
+
+describe("margin input evaluation: the largest in-bounds values", () => {
+  it("max collateral at max price is exact, not an error: PROTOCOL §5.2 bounds every in-type account", () => {
+    const input = withChange((x) => {
       x.prices.ETH = decimalOf(TWO_POW(56) - 1n, 8);
       x.account.collateral = { ETH: decimalOf(TWO_POW(64) - 1n, 8) };
-    }),
-    "OUT_OF_RANGE",
-  ],
-];
+    });
+    // TV = quote + Σ size·P + balance·Q·0.8, written out at Value scale (1e-16 USD): −30,000 + 0.5·60,000 + ….
+    const collateral = ((TWO_POW(64) - 1n) * (TWO_POW(56) - 1n) * 8n) / 10n;
+    const expected = -30000n * 10n ** 16n + 30000n * 10n ** 16n + collateral;
+    expect(evaluateMargin(input).totalValue).toBe(decimalOf(expected, 16).replace(/\.?0+$/, ""));
+  });
+});
 
 describe("margin input evaluation: bad input raises its code", () => {
   it.each(BAD)("%s", (_label, input, code) => {

@@ -137,7 +137,8 @@ export class Account {
   fields(): bigint[] {
     const out = [this.pubKeyX, this.pubKeyY, this.nonce, this.salt, this.ordersRoot, toField(this.quote)];
     for (const b of this.balances) out.push(b);
-    for (let m = 0; m < this.dims.markets; m++) out.push(toField(this.sizes[m]!), toField(this.fundingIndices[m]!));
+    for (let m = 0; m < this.dims.markets; m++)
+      out.push(toField(this.sizes[m]!), toField(this.fundingIndices[m]!));
     return out;
   }
 
@@ -194,7 +195,11 @@ export class Account {
 
   static parse(s: SerializedAccount, dims: Sizes): Account {
     const a = new Account(dims);
-    if (s.balances.length !== dims.collaterals || s.sizes.length !== dims.markets || s.fundingIndices.length !== dims.markets) {
+    if (
+      s.balances.length !== dims.collaterals ||
+      s.sizes.length !== dims.markets ||
+      s.fundingIndices.length !== dims.markets
+    ) {
       fail("OUT_OF_RANGE", "serialized account does not match the parameter set's dimensions");
     }
     a.pubKeyX = BigInt(s.pubKeyX);
@@ -205,7 +210,8 @@ export class Account {
     a.balances = s.balances.map((x) => BigInt(x));
     a.sizes = s.sizes.map((x) => BigInt(x));
     a.fundingIndices = s.fundingIndices.map((x) => BigInt(x));
-    for (const sl of s.slots) a.setSlot(BigInt(sl.slot), { nonce: BigInt(sl.nonce), filled: BigInt(sl.filled) });
+    for (const sl of s.slots)
+      a.setSlot(BigInt(sl.slot), { nonce: BigInt(sl.nonce), filled: BigInt(sl.filled) });
     a.checkBounds();
     return a;
   }

@@ -1,7 +1,14 @@
 // Batch application (PROTOCOL §8–9). The builder applies ops one at a time, atomically, to a working copy and
 // records for every slot what the circuit witness needs; `finish` pads with NOOPs, writes the insurance-fund
 // register back to leaf 0 and computes the single public input.
-import { DOMAIN_L1_EFFECT, DOMAIN_PUBLIC, FUNDING_INDEX_BITS, Opcode, RATE_SCALE, TIME_BITS } from "./constants.js";
+import {
+  DOMAIN_L1_EFFECT,
+  DOMAIN_PUBLIC,
+  FUNDING_INDEX_BITS,
+  Opcode,
+  RATE_SCALE,
+  TIME_BITS,
+} from "./constants.js";
 import type { Account } from "./account.js";
 import { fail } from "./errors.js";
 import { abs, checkInt, checkUint, toField } from "./field.js";
@@ -219,12 +226,26 @@ export class BatchBuilder {
       if (w.index === 0n) {
         w.account.checkBounds();
         this.fund = w.account.clone();
-        writes.push({ index: 0n, before, after: w.account.clone(), siblings: null, rootBefore: this.work.root, rootAfter: this.work.root });
+        writes.push({
+          index: 0n,
+          before,
+          after: w.account.clone(),
+          siblings: null,
+          rootBefore: this.work.root,
+          rootAfter: this.work.root,
+        });
       } else {
         const rootBefore = this.work.root;
         const siblings = this.work.tree.proof(w.index).siblings;
         this.work.put(w.index, w.account);
-        writes.push({ index: w.index, before, after: w.account.clone(), siblings, rootBefore, rootAfter: this.work.root });
+        writes.push({
+          index: w.index,
+          before,
+          after: w.account.clone(),
+          siblings,
+          rootBefore,
+          rootAfter: this.work.root,
+        });
       }
     }
     const depositHashBefore = this.work.depositHash;

@@ -1,6 +1,13 @@
 // Risk parameters (PROTOCOL §5.1): per-market tiers, liquidation fee and funding step bound, per-collateral
 // haircut. The config owns its validation, its tier deductions and its commitment `configHash`.
-import { DOMAIN_CONFIG, MAX_FUNDING_RATE_PPM_CAP, MAX_LIQUIDATION_FEE_PPM, RATE_BITS, RATE_SCALE, TIER_START_BITS } from "./constants.js";
+import {
+  DOMAIN_CONFIG,
+  MAX_FUNDING_RATE_PPM_CAP,
+  MAX_LIQUIDATION_FEE_PPM,
+  RATE_BITS,
+  RATE_SCALE,
+  TIER_START_BITS,
+} from "./constants.js";
 import { fail } from "./errors.js";
 import { checkUint } from "./field.js";
 import { hashTagged } from "./poseidon.js";
@@ -47,8 +54,12 @@ export class RiskConfig {
       if (c.haircut > RATE_SCALE) fail("BAD_CONFIG", `${c.symbol} haircut must lie in [0, 1]`);
     });
     const names = [...markets.map((m) => m.symbol), ...collaterals.map((c) => c.symbol)];
-    if (new Set(names).size !== names.length) fail("BAD_CONFIG", "market and collateral symbols must be unique");
-    this.deductions = markets.map((m) => ({ im: deductions(m.tiers, "imr"), mm: deductions(m.tiers, "mmr") }));
+    if (new Set(names).size !== names.length)
+      fail("BAD_CONFIG", "market and collateral symbols must be unique");
+    this.deductions = markets.map((m) => ({
+      im: deductions(m.tiers, "imr"),
+      mm: deductions(m.tiers, "mmr"),
+    }));
   }
 
   marketIndex(symbol: string): number {
@@ -67,7 +78,8 @@ export class RiskConfig {
   withTierCount(t: number): RiskConfig {
     return new RiskConfig(
       this.markets.map((m) => {
-        if (m.tiers.length > t) fail("BAD_CONFIG", `market ${m.symbol} has ${m.tiers.length} tiers, the set allows ${t}`);
+        if (m.tiers.length > t)
+          fail("BAD_CONFIG", `market ${m.symbol} has ${m.tiers.length} tiers, the set allows ${t}`);
         const last = m.tiers[m.tiers.length - 1]!;
         const pad = Array.from({ length: t - m.tiers.length }, () => ({ ...last, start: UNUSED_TIER_START }));
         return { ...m, tiers: [...m.tiers, ...pad] };
@@ -95,7 +107,11 @@ export class RiskConfig {
     return {
       markets: this.markets.map((m) => ({
         symbol: m.symbol,
-        tiers: m.tiers.map((t) => ({ start: t.start.toString(), imr: t.imr.toString(), mmr: t.mmr.toString() })),
+        tiers: m.tiers.map((t) => ({
+          start: t.start.toString(),
+          imr: t.imr.toString(),
+          mmr: t.mmr.toString(),
+        })),
         liquidationFee: m.liquidationFee.toString(),
         maxFundingStep: m.maxFundingStep.toString(),
       })),
@@ -122,17 +138,29 @@ export class RiskConfig {
         symbol: m.symbol,
         tiers: m.tiers
           .filter((t) => t.start !== UNUSED_TIER_START)
-          .map((t) => ({ from: formatDecimal(t.start, VALUE_DECIMALS), imr: formatDecimal(t.imr, RATE_DECIMALS), mmr: formatDecimal(t.mmr, RATE_DECIMALS) })),
+          .map((t) => ({
+            from: formatDecimal(t.start, VALUE_DECIMALS),
+            imr: formatDecimal(t.imr, RATE_DECIMALS),
+            mmr: formatDecimal(t.mmr, RATE_DECIMALS),
+          })),
         liquidationFee: formatDecimal(m.liquidationFee, RATE_DECIMALS),
         maxFundingStep: formatDecimal(m.maxFundingStep, RATE_DECIMALS),
       })),
-      collaterals: this.collaterals.map((c) => ({ symbol: c.symbol, haircut: formatDecimal(c.haircut, RATE_DECIMALS) })),
+      collaterals: this.collaterals.map((c) => ({
+        symbol: c.symbol,
+        haircut: formatDecimal(c.haircut, RATE_DECIMALS),
+      })),
     };
   }
 }
 
 export interface SerializedRiskConfig {
-  markets: { symbol: string; tiers: { start: string; imr: string; mmr: string }[]; liquidationFee: string; maxFundingStep: string }[];
+  markets: {
+    symbol: string;
+    tiers: { start: string; imr: string; mmr: string }[];
+    liquidationFee: string;
+    maxFundingStep: string;
+  }[];
   collaterals: { symbol: string; haircut: string }[];
 }
 
@@ -151,7 +179,8 @@ function validateMarket(m: MarketConfig, i: number): void {
       const prev = m.tiers[k - 1]!;
       const unused = t.start === UNUSED_TIER_START;
       if (!unused && t.start <= prev.start) fail("BAD_CONFIG", `${what}: tier starts must increase`);
-      if (!unused && prev.start === UNUSED_TIER_START) fail("BAD_CONFIG", `${what}: a used tier follows an unused one`);
+      if (!unused && prev.start === UNUSED_TIER_START)
+        fail("BAD_CONFIG", `${what}: a used tier follows an unused one`);
       if (t.imr < prev.imr || t.mmr < prev.mmr) fail("BAD_CONFIG", `${what}: tier rates must not decrease`);
     }
   });

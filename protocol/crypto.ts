@@ -12,7 +12,11 @@ export interface CircomlibEddsa {
   poseidon: CircomlibPoseidon;
   prv2pub(prv: Uint8Array): [Uint8Array, Uint8Array];
   signPoseidon(prv: Uint8Array, msg: Uint8Array): { R8: [Uint8Array, Uint8Array]; S: bigint };
-  verifyPoseidon(msg: Uint8Array, sig: { R8: [Uint8Array, Uint8Array]; S: bigint }, A: [Uint8Array, Uint8Array]): boolean;
+  verifyPoseidon(
+    msg: Uint8Array,
+    sig: { R8: [Uint8Array, Uint8Array]; S: bigint },
+    A: [Uint8Array, Uint8Array],
+  ): boolean;
   babyJub: { subOrder: bigint; inCurve(p: [Uint8Array, Uint8Array]): boolean };
 }
 

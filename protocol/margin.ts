@@ -145,7 +145,9 @@ export function isRiskIncreasing(before: bigint, after: bigint): boolean {
 /** R(acct) of PROTOCOL §7; returns null when it holds, else the reason. */
 export function fillMarginRule(before: Margin, after: Margin, riskIncreasing: boolean): string | null {
   if (riskIncreasing) {
-    return after.tvS >= after.imS ? null : "risk-increasing fill leaves total value below the initial requirement";
+    return after.tvS >= after.imS
+      ? null
+      : "risk-increasing fill leaves total value below the initial requirement";
   }
   if (after.tvS >= after.mmS || healthRatioNonDecreasing(before, after)) return null;
   return "fill leaves the account below maintenance margin with a lower health ratio";

@@ -15,7 +15,14 @@ import { checkPositive, checkUint } from "./field.js";
 import { fail } from "./errors.js";
 import { hashTagged } from "./poseidon.js";
 import type { Domain } from "./params.js";
-import { signMessage, verifySignature, serializeSignature, parseSignature, type PublicKey, type Signature } from "./eddsa.js";
+import {
+  signMessage,
+  verifySignature,
+  serializeSignature,
+  parseSignature,
+  type PublicKey,
+  type Signature,
+} from "./eddsa.js";
 import type { OrderSlot } from "./account.js";
 
 export interface OrderFields {
@@ -109,7 +116,10 @@ export class Order implements OrderFields {
   filledBefore(slot: OrderSlot): bigint {
     if (this.nonce === slot.nonce) return slot.filled;
     if (this.nonce > slot.nonce) return 0n;
-    return fail("ORDER_REPLAYED", `order nonce ${this.nonce} is older than slot ${this.slot}'s nonce ${slot.nonce}`);
+    return fail(
+      "ORDER_REPLAYED",
+      `order nonce ${this.nonce} is older than slot ${this.slot}'s nonce ${slot.nonce}`,
+    );
   }
 
   toCircuitInputs(): Record<string, string> {
@@ -163,10 +173,16 @@ export interface SignedOrder {
   readonly signature: Signature;
 }
 
-export function serializeSignedOrder(o: SignedOrder): { order: SerializedOrder; signature: ReturnType<typeof serializeSignature> } {
+export function serializeSignedOrder(o: SignedOrder): {
+  order: SerializedOrder;
+  signature: ReturnType<typeof serializeSignature>;
+} {
   return { order: o.order.serialize(), signature: serializeSignature(o.signature) };
 }
 
-export function parseSignedOrder(s: { order: SerializedOrder; signature: { R8x: string; R8y: string; S: string } }): SignedOrder {
+export function parseSignedOrder(s: {
+  order: SerializedOrder;
+  signature: { R8x: string; R8y: string; S: string };
+}): SignedOrder {
   return { order: Order.parse(s.order), signature: parseSignature(s.signature) };
 }

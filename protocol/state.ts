@@ -14,15 +14,22 @@ export interface ProtocolParams {
   readonly config: RiskConfig;
 }
 
-export function makeParams(sizes: ParamSetSizes & { name: ParamSetName }, domain: Domain, config: RiskConfig): ProtocolParams {
-  if (config.markets.length !== sizes.markets) fail("BAD_CONFIG", `set ${sizes.name} needs ${sizes.markets} markets`);
+export function makeParams(
+  sizes: ParamSetSizes & { name: ParamSetName },
+  domain: Domain,
+  config: RiskConfig,
+): ProtocolParams {
+  if (config.markets.length !== sizes.markets)
+    fail("BAD_CONFIG", `set ${sizes.name} needs ${sizes.markets} markets`);
   if (config.collaterals.length !== sizes.collaterals) {
     fail("BAD_CONFIG", `set ${sizes.name} needs ${sizes.collaterals} collateral assets`);
   }
   return { sizes, domain, config: config.withTierCount(sizes.tiers) };
 }
 
-export function emptyAccountHash(sizes: Pick<ParamSetSizes, "markets" | "collaterals" | "orderDepth">): bigint {
+export function emptyAccountHash(
+  sizes: Pick<ParamSetSizes, "markets" | "collaterals" | "orderDepth">,
+): bigint {
   return Account.empty(sizes).hash();
 }
 

@@ -51,7 +51,11 @@ function ts(): string {
   for (const k of keys) out.push(`  readonly ${k}: number;`);
   out.push("}", "", "export const PARAM_SETS = {");
   for (const [name, p] of Object.entries(src.paramSets)) {
-    out.push(`  ${name}: { ${Object.entries(p).map(([k, v]) => `${k}: ${v}`).join(", ")} },`);
+    out.push(
+      `  ${name}: { ${Object.entries(p)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(", ")} },`,
+    );
   }
   out.push("} as const satisfies Record<string, ParamSetSizes>;");
   out.push("export type ParamSetName = keyof typeof PARAM_SETS;", "");

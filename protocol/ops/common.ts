@@ -17,12 +17,14 @@ export function checkAccountIndex(env: OpEnv, i: bigint, what: string): bigint {
 }
 
 export function checkMarket(env: OpEnv, m: number): number {
-  if (!Number.isInteger(m) || m < 0 || m >= env.params.sizes.markets) fail("UNKNOWN_MARKET", `market ${m} does not exist`);
+  if (!Number.isInteger(m) || m < 0 || m >= env.params.sizes.markets)
+    fail("UNKNOWN_MARKET", `market ${m} does not exist`);
   return m;
 }
 
 export function checkAsset(env: OpEnv, a: number): number {
-  if (!Number.isInteger(a) || a < 0 || a > env.params.sizes.collaterals) fail("UNKNOWN_ASSET", `asset ${a} does not exist`);
+  if (!Number.isInteger(a) || a < 0 || a > env.params.sizes.collaterals)
+    fail("UNKNOWN_ASSET", `asset ${a} does not exist`);
   return a;
 }
 
@@ -80,8 +82,10 @@ export function fillOrder(
   who: string,
 ): void {
   const ord = so.order;
-  if (!ord.verify(acct.pubKey, so.signature, env.params.domain)) fail("BAD_SIGNATURE", `${who}: invalid order signature`);
-  if (ord.market !== o.market) fail("MARKET_MISMATCH", `${who}: order is for market ${ord.market}, not ${o.market}`);
+  if (!ord.verify(acct.pubKey, so.signature, env.params.domain))
+    fail("BAD_SIGNATURE", `${who}: invalid order signature`);
+  if (ord.market !== o.market)
+    fail("MARKET_MISMATCH", `${who}: order is for market ${ord.market}, not ${o.market}`);
   if (ord.isBuy !== o.isBuy) fail("SAME_SIDE", `${who}: order side does not match its role in the fill`);
   if (!(env.batchTime < ord.expiry)) fail("ORDER_EXPIRED", `${who}: order expired at ${ord.expiry}`);
   const slot = acct.slot(ord.slot);
@@ -90,7 +94,8 @@ export function fillOrder(
   if (ord.isBuy ? o.price > ord.limitPrice : o.price < ord.limitPrice) {
     fail("PRICE_OUTSIDE_LIMIT", `${who}: price ${o.price} is beyond the limit ${ord.limitPrice}`);
   }
-  if (o.fee * RATE_SCALE > o.fill * o.price * ord.maxFee) fail("FEE_TOO_HIGH", `${who}: fee exceeds the signed maxFee`);
+  if (o.fee * RATE_SCALE > o.fill * o.price * ord.maxFee)
+    fail("FEE_TOO_HIGH", `${who}: fee exceeds the signed maxFee`);
   acct.setSlot(ord.slot, { nonce: ord.nonce, filled });
 }
 

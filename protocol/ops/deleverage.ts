@@ -3,7 +3,16 @@
 import { RATE_SCALE } from "../constants.js";
 import { fail, type ProtocolErrorCode } from "../errors.js";
 import { abs, minBig } from "../field.js";
-import { applyFill, checkAccountIndex, checkFillAndPrice, checkMarket, marginOf, requireFillMargin, requireRegistered, settleFunding } from "./common.js";
+import {
+  applyFill,
+  checkAccountIndex,
+  checkFillAndPrice,
+  checkMarket,
+  marginOf,
+  requireFillMargin,
+  requireRegistered,
+  settleFunding,
+} from "./common.js";
 import type { DeleverageOp, OpEnv, OpOutcome } from "./types.js";
 
 export type DeleverageErrorCode = Extract<
@@ -26,7 +35,8 @@ export type DeleverageErrorCode = Extract<
 export function applyDeleverage(env: OpEnv, op: DeleverageOp): OpOutcome {
   const ai = checkAccountIndex(env, op.accountIndex, "bankrupt account");
   const bi = checkAccountIndex(env, op.counterparty, "counterparty account");
-  if (ai === 0n || bi === 0n) fail("INSURANCE_FUND_FORBIDDEN", "the insurance fund takes no part in a deleverage");
+  if (ai === 0n || bi === 0n)
+    fail("INSURANCE_FUND_FORBIDDEN", "the insurance fund takes no part in a deleverage");
   if (ai === bi) fail("SAME_ACCOUNT", "an account cannot deleverage against itself");
   const m = checkMarket(env, op.market);
   checkFillAndPrice(op.fill, op.price);
@@ -41,10 +51,12 @@ export function applyDeleverage(env: OpEnv, op: DeleverageOp): OpOutcome {
   const mA = marginOf(env, A);
   if (!mA.bankrupt) fail("NOT_BANKRUPT", `account ${ai} is not bankrupt`);
   const fund = env.account(0n);
-  if (fund.quote * RATE_SCALE + mA.tvS >= 0n) fail("FUND_CAN_COVER", "the insurance fund can cover this deficit");
+  if (fund.quote * RATE_SCALE + mA.tvS >= 0n)
+    fail("FUND_CAN_COVER", "the insurance fund can cover this deficit");
   const sA = A.sizes[m]!;
   const sB = B.sizes[m]!;
-  if (sA === 0n || sB === 0n || sA > 0n === sB > 0n) fail("NOT_OPPOSITE", "positions must be non-zero and opposite");
+  if (sA === 0n || sB === 0n || sA > 0n === sB > 0n)
+    fail("NOT_OPPOSITE", "positions must be non-zero and opposite");
   if (op.fill > minBig(abs(sA), abs(sB))) fail("NOT_REDUCING", "a deleverage may only reduce both positions");
 
   const deltaA = sA > 0n ? -op.fill : op.fill;

@@ -6,7 +6,10 @@ import { hashTagged } from "../poseidon.js";
 import { checkAccountIndex, checkAsset, QUOTE_PER_AMOUNT, settleFunding } from "./common.js";
 import type { DepositOp, OpEnv, OpOutcome } from "./types.js";
 
-export type DepositErrorCode = Extract<ProtocolErrorCode, "OUT_OF_RANGE" | "ACCOUNT_INDEX_OUT_OF_RANGE" | "UNKNOWN_ASSET">;
+export type DepositErrorCode = Extract<
+  ProtocolErrorCode,
+  "OUT_OF_RANGE" | "ACCOUNT_INDEX_OUT_OF_RANGE" | "UNKNOWN_ASSET"
+>;
 
 export function depositHashStep(prev: bigint, op: Omit<DepositOp, "opcode" | "salt">): bigint {
   return hashTagged(DOMAIN_DEPOSIT, [
@@ -56,5 +59,11 @@ export function applyDeposit(env: OpEnv, op: DepositOp): OpOutcome {
   } catch {
     return refund("refund: credit would overflow the balance");
   }
-  return { writes: [{ index: op.accountIndex, account: a }], l1Effect: null, depositHash, forcedHash: env.forcedHash, note: "credited" };
+  return {
+    writes: [{ index: op.accountIndex, account: a }],
+    l1Effect: null,
+    depositHash,
+    forcedHash: env.forcedHash,
+    note: "credited",
+  };
 }

@@ -19,7 +19,8 @@ export function forcedHashStep(prev: bigint, r: ForcedRequest): bigint {
 }
 
 export function requireForcedKind(r: ForcedRequest, kind: ForcedKind, accountIndex?: bigint): void {
-  if (r.kind !== kind) fail("FORCED_MISMATCH", `forced request is of kind ${r.kind}, this op serves kind ${kind}`);
+  if (r.kind !== kind)
+    fail("FORCED_MISMATCH", `forced request is of kind ${r.kind}, this op serves kind ${kind}`);
   if (accountIndex !== undefined && r.accountIndex !== accountIndex) {
     fail("FORCED_MISMATCH", `forced request names account ${r.accountIndex}, not ${accountIndex}`);
   }

@@ -24,5 +24,11 @@ export function applyForcedLiquidationCheck(env: OpEnv, op: ForcedLiquidationChe
   if (hasPosition && marginOf(env, a).liquidatable) {
     fail("LIQUIDATABLE", `account ${r.accountIndex} is liquidatable: serve it by liquidation`);
   }
-  return { writes: [], l1Effect: null, depositHash: env.depositHash, forcedHash: forcedHashStep(env.forcedHash, r), note: "healthy" };
+  return {
+    writes: [],
+    l1Effect: null,
+    depositHash: env.depositHash,
+    forcedHash: forcedHashStep(env.forcedHash, r),
+    note: "healthy",
+  };
 }

@@ -21,7 +21,13 @@ export function applyForcedWithdraw(env: OpEnv, op: ForcedWithdrawOp): OpOutcome
   checkUint(r.amount, AMOUNT_BITS, "forced withdrawal amount");
   checkUint(r.l1Address, ADDRESS_BITS, "forced withdrawal owner");
   const forcedHash = forcedHashStep(env.forcedHash, r);
-  const rejected = (note: string): OpOutcome => ({ writes: [], l1Effect: null, depositHash: env.depositHash, forcedHash, note });
+  const rejected = (note: string): OpOutcome => ({
+    writes: [],
+    l1Effect: null,
+    depositHash: env.depositHash,
+    forcedHash,
+    note,
+  });
 
   const a = env.account(r.accountIndex);
   if (!forcedKeyMatches(a, r)) return rejected("rejected: key does not match the account");

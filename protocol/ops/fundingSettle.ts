@@ -3,7 +3,10 @@ import type { ProtocolErrorCode } from "../errors.js";
 import { checkAccountIndex, requireRegistered, settleFunding } from "./common.js";
 import type { FundingSettleOp, OpEnv, OpOutcome } from "./types.js";
 
-export type FundingSettleErrorCode = Extract<ProtocolErrorCode, "ACCOUNT_INDEX_OUT_OF_RANGE" | "ACCOUNT_NOT_REGISTERED" | "OUT_OF_RANGE">;
+export type FundingSettleErrorCode = Extract<
+  ProtocolErrorCode,
+  "ACCOUNT_INDEX_OUT_OF_RANGE" | "ACCOUNT_NOT_REGISTERED" | "OUT_OF_RANGE"
+>;
 
 export function applyFundingSettle(env: OpEnv, op: FundingSettleOp): OpOutcome {
   checkAccountIndex(env, op.accountIndex, "account");
@@ -11,5 +14,10 @@ export function applyFundingSettle(env: OpEnv, op: FundingSettleOp): OpOutcome {
   requireRegistered(a, op.accountIndex);
   settleFunding(a, env.fundingIndices);
   a.checkBounds();
-  return { writes: [{ index: op.accountIndex, account: a }], l1Effect: null, depositHash: env.depositHash, forcedHash: env.forcedHash };
+  return {
+    writes: [{ index: op.accountIndex, account: a }],
+    l1Effect: null,
+    depositHash: env.depositHash,
+    forcedHash: env.forcedHash,
+  };
 }

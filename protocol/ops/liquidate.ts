@@ -48,7 +48,9 @@ export type LiquidateErrorCode = Extract<
 export function applyLiquidate(env: OpEnv, op: LiquidateOp): OpOutcome {
   const li = checkAccountIndex(env, op.accountIndex, "liquidated account");
   if (li === 0n) fail("INSURANCE_FUND_FORBIDDEN", "the insurance fund cannot be liquidated");
-  const ki = op.liquidator ? checkAccountIndex(env, op.liquidator.order.accountIndex, "liquidator account") : 0n;
+  const ki = op.liquidator
+    ? checkAccountIndex(env, op.liquidator.order.accountIndex, "liquidator account")
+    : 0n;
   if (ki === li) fail("SAME_ACCOUNT", "an account cannot liquidate itself");
   const m = checkMarket(env, op.market);
   checkFillAndPrice(op.fill, op.price);
@@ -65,13 +67,20 @@ export function applyLiquidate(env: OpEnv, op: LiquidateOp): OpOutcome {
   const mL = marginOf(env, L);
   if (!mL.liquidatable) fail("NOT_LIQUIDATABLE", `account ${li} is above maintenance margin`);
   const s = L.sizes[m]!;
-  if (s === 0n || op.fill > abs(s)) fail("NOT_REDUCING", "a liquidation may only reduce the position it closes");
+  if (s === 0n || op.fill > abs(s))
+    fail("NOT_REDUCING", "a liquidation may only reduce the position it closes");
   const deltaL = s > 0n ? -op.fill : op.fill;
 
   const L2 = L.clone();
   const K2 = K.clone();
   if (op.liquidator) {
-    fillOrder(env, K2, op.liquidator, { market: m, isBuy: deltaL < 0n, fill: op.fill, price: op.price, fee: 0n }, "liquidator");
+    fillOrder(
+      env,
+      K2,
+      op.liquidator,
+      { market: m, isBuy: deltaL < 0n, fill: op.fill, price: op.price, fee: 0n },
+      "liquidator",
+    );
   }
   const mark = env.prices.markets[m]!;
   if (op.penalty * RATE_SCALE > op.fill * mark * env.params.config.markets[m]!.liquidationFee) {
@@ -85,7 +94,10 @@ export function applyLiquidate(env: OpEnv, op: LiquidateOp): OpOutcome {
   K2.checkBounds();
 
   if (!healthRatioNonDecreasing(mL, marginOf(env, L2))) {
-    fail("HEALTH_WORSENED", "liquidation price or penalty would lower the account's health ratio (beyond the zero price)");
+    fail(
+      "HEALTH_WORSENED",
+      "liquidation price or penalty would lower the account's health ratio (beyond the zero price)",
+    );
   }
   if (op.liquidator?.order.reduceOnly) requireReduceOnly(K.sizes[m]!, K2.sizes[m]!, "liquidator");
   requireFillMargin(env, K, K2, m, "liquidator");

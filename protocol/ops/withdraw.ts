@@ -5,7 +5,14 @@ import { verifySignature, signMessage, type Signature } from "../eddsa.js";
 import { checkPositive, checkUint } from "../field.js";
 import { hashTagged } from "../poseidon.js";
 import type { Domain } from "../params.js";
-import { checkAccountIndex, checkAsset, marginOf, QUOTE_PER_AMOUNT, requireRegistered, settleFunding } from "./common.js";
+import {
+  checkAccountIndex,
+  checkAsset,
+  marginOf,
+  QUOTE_PER_AMOUNT,
+  requireRegistered,
+  settleFunding,
+} from "./common.js";
 import type { OpEnv, OpOutcome, WithdrawOp } from "./types.js";
 
 export type WithdrawErrorCode = Extract<
@@ -29,7 +36,15 @@ export interface WithdrawalRequest {
 }
 
 export function withdrawalMessage(d: Domain, w: WithdrawalRequest): bigint {
-  return hashTagged(DOMAIN_WITHDRAW, [d.chainId, d.contract, w.accountIndex, BigInt(w.asset), w.amount, w.l1Address, w.nonce]);
+  return hashTagged(DOMAIN_WITHDRAW, [
+    d.chainId,
+    d.contract,
+    w.accountIndex,
+    BigInt(w.asset),
+    w.amount,
+    w.l1Address,
+    w.nonce,
+  ]);
 }
 
 export function signWithdrawal(privateKey: Uint8Array, d: Domain, w: WithdrawalRequest): Signature {
@@ -53,7 +68,8 @@ export function applyWithdraw(env: OpEnv, op: WithdrawOp): OpOutcome {
   settleFunding(a, env.fundingIndices);
   if (op.asset === 0) {
     a.quote -= op.amount * QUOTE_PER_AMOUNT;
-    if (a.quote < 0n) fail("INSUFFICIENT_BALANCE", "quote withdrawals may not take the quote balance below 0");
+    if (a.quote < 0n)
+      fail("INSUFFICIENT_BALANCE", "quote withdrawals may not take the quote balance below 0");
   } else {
     const b = a.balances[op.asset - 1]! - op.amount;
     if (b < 0n) fail("INSUFFICIENT_BALANCE", `collateral balance too small for this withdrawal`);
@@ -62,7 +78,8 @@ export function applyWithdraw(env: OpEnv, op: WithdrawOp): OpOutcome {
   a.nonce += 1n;
   a.checkBounds();
   const m = marginOf(env, a);
-  if (m.tvS < m.imS) fail("UNDER_MARGINED", "withdrawal would leave total value below the initial requirement");
+  if (m.tvS < m.imS)
+    fail("UNDER_MARGINED", "withdrawal would leave total value below the initial requirement");
   return {
     writes: [{ index: op.accountIndex, account: a }],
     l1Effect: { kind: L1Effect.WITHDRAWAL, l1Address: op.l1Address, asset: op.asset, amount: op.amount },

@@ -11,6 +11,7 @@ import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
 import {OracleLib} from "./libraries/OracleLib.sol";
 import {PoseidonHasher} from "./libraries/PoseidonHasher.sol";
 import {PublicInputs} from "./libraries/PublicInputs.sol";
+import {BabyJubKey} from "./libraries/BabyJubKey.sol";
 import {TokenUnits} from "./libraries/TokenUnits.sol";
 import {
     AMOUNT_BITS,
@@ -510,6 +511,7 @@ contract ZkMarginRollup is IZkMarginRollup, ReentrancyGuard, EIP712 {
         if (x == 0 && y == 0) revert ZeroPublicKey();
         _checkField(x);
         _checkField(y);
+        if (!BabyJubKey.isValid(x, y)) revert InvalidPublicKey(x, y);
     }
 
     function _checkVerifier(address v) private view {

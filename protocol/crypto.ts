@@ -17,7 +17,7 @@ export interface CircomlibEddsa {
     sig: { R8: [Uint8Array, Uint8Array]; S: bigint },
     A: [Uint8Array, Uint8Array],
   ): boolean;
-  babyJub: { subOrder: bigint; inCurve(p: [Uint8Array, Uint8Array]): boolean };
+  babyJub: { subOrder: bigint };
 }
 
 export const circomlib: CircomlibEddsa = await buildEddsa();

@@ -18,6 +18,51 @@ export interface Signature {
 
 export const BABYJUB_SUBORDER: bigint = eddsa.babyJub.subOrder;
 
+// Baby Jubjub in twisted Edwards form a·x² + y² = 1 + d·x²·y² over the BN254 scalar field (EIP-2494).
+export const BABYJUB_A = 168700n;
+export const BABYJUB_D = 168696n;
+
+const mod = (v: bigint): bigint => ((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS;
+
+export function isOnCurve(x: bigint, y: bigint): boolean {
+  if (x < 0n || x >= FIELD_MODULUS || y < 0n || y >= FIELD_MODULUS) return false;
+  const x2 = mod(x * x);
+  const y2 = mod(y * y);
+  return mod(BABYJUB_A * x2 + y2) === mod(1n + BABYJUB_D * mod(x2 * y2));
+}
+
+/**
+ * True when 8·P is the identity, i.e. P lies in the cofactor-8 torsion subgroup. Such a key breaks EdDSA: the
+ * verification equation S·B8 = R8 + 8·h·A loses its A term, so anybody can forge a signature for it. circomlib's
+ * EdDSAPoseidonVerifier rejects these keys (its "8·A ≠ 0" check), so the model must too (PROTOCOL I20): otherwise the
+ * sequencer would accept a forgery the circuit cannot prove and the batch could never settle.
+ * Three projective doublings (no inversion; the same formulas ZkMarginRollup._checkKey runs): 8·P = (X : Y : Z) is
+ * the identity iff X = 0 and Y = Z.
+ */
+export function isLowOrder(x: bigint, y: bigint): boolean {
+  let X = x;
+  let Y = y;
+  let Z = 1n;
+  for (let i = 0; i < 3; i++) {
+    const B = mod((X + Y) * (X + Y));
+    const C = mod(X * X);
+    const D = mod(Y * Y);
+    const E = mod(BABYJUB_A * C);
+    const F = mod(E + D);
+    const H = mod(Z * Z);
+    const J = mod(F - 2n * H);
+    X = mod((B - C - D) * J);
+    Y = mod(F * (E - D));
+    Z = mod(F * J);
+  }
+  return X === 0n && Y === Z && Z !== 0n;
+}
+
+/** A key an account may register (PROTOCOL §6, I20): on the curve and not of small order ((0, 0) is neither). */
+export function isValidPublicKey(pub: PublicKey): boolean {
+  return isOnCurve(pub.x, pub.y) && !isLowOrder(pub.x, pub.y);
+}
+
 export function publicKeyOf(privateKey: Uint8Array): PublicKey {
   if (privateKey.length !== 32) throw new RangeError("a private key is 32 bytes");
   const [x, y] = eddsa.prv2pub(privateKey);
@@ -34,7 +79,7 @@ export function signMessage(privateKey: Uint8Array, message: bigint): Signature 
 const VERIFY_CACHE_LIMIT = 1 << 16;
 const verifyCache = new Map<string, boolean>();
 
-/** Mirrors circomlib's EdDSAPoseidonVerifier, including its `S < subgroup order` check. */
+/** Mirrors circomlib's EdDSAPoseidonVerifier, including its `S < subgroup order` and `8·A ≠ identity` checks. */
 export function verifySignature(pub: PublicKey, message: bigint, sig: Signature): boolean {
   const key = `${pub.x}:${pub.y}:${message}:${sig.R8x}:${sig.R8y}:${sig.S}`;
   const hit = verifyCache.get(key);
@@ -50,7 +95,7 @@ function verifyUncached(pub: PublicKey, message: bigint, sig: Signature): boolea
   if (sig.S < 0n || sig.S >= BABYJUB_SUBORDER) return false;
   const A: [Uint8Array, Uint8Array] = [F.e(pub.x), F.e(pub.y)];
   const R8: [Uint8Array, Uint8Array] = [F.e(sig.R8x), F.e(sig.R8y)];
-  if (!eddsa.babyJub.inCurve(A) || !eddsa.babyJub.inCurve(R8)) return false;
+  if (!isValidPublicKey(pub) || !isOnCurve(sig.R8x, sig.R8y)) return false;
   try {
     return eddsa.verifyPoseidon(F.e(message), { R8, S: sig.S }, A);
   } catch {

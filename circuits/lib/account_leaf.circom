@@ -16,6 +16,7 @@ pragma circom 2.1.0;
 //   output out                 {Field}    the leaf
 // Field order: pubKeyX, pubKeyY, nonce, salt, ordersRoot, quote, balances[0..C−1], then (sizes[m],
 // fundingIndices[m]) interleaved per market — 6 + C + 2M fields.
+// NOTE: none — every field is range-checked here; pubKeyX, pubKeyY, salt and ordersRoot are any field element.
 // Cost: 32 + 96 + 64·C + 128·M range-check constraints + the Poseidon chain (test: one Poseidon(13)).
 include "constants.circom";
 include "uint_range.circom";
@@ -65,4 +66,12 @@ template AccountLeaf(M, C) {
         h.in[6 + C + 2 * m + 1] <== fundingIndices[m];
     }
     out <== h.out;
+    // Range checks only: no bits or signs are needed.
+    _ <== nonceRange.bits;
+    _ <== quoteRange.neg;
+    for (var c = 0; c < C; c++) _ <== balanceRange[c].bits;
+    for (var m = 0; m < M; m++) {
+        _ <== sizeRange[m].neg;
+        _ <== indexRange[m].neg;
+    }
 }

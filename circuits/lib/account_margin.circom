@@ -115,7 +115,7 @@ template AccountMargin(M, C, T) {
         imSum += imBase[m];
         var k = 0;
         for (var j = 1; j < T; j++) {
-            // LessThan(120) needs both inputs < 2^120: N < 2^119 by the budget above; tierStart is Uint120 by
+            // range: LessThan(120) needs both inputs < 2^120: N < 2^119 by the budget above; tierStart is Uint120 by
             // ConfigCheck (precondition).
             below[m][j - 1] = LessThan(TIER_START_BITS());
             below[m][j - 1].in[0] <== notional[m];
@@ -153,11 +153,20 @@ template AccountMargin(M, C, T) {
     // TVs < 0 ⇔ floor(TVs / 10^6) < 0: the sign comes with tv's range check.
     bankrupt <== tvDiv.qNeg;
 
-    // SignedLessThan(147) needs TVs, MMs ∈ Int147: TVs = tv·10^6 + r with tv ∈ Int126 and 0 ≤ r < 10^6 < 2^20, so
+    // range: SignedLessThan(147) needs TVs, MMs ∈ Int147: TVs = tv·10^6 + r with tv ∈ Int126 and 0 ≤ r < 10^6 < 2^20, so
     // |TVs| ≤ 2^125·2^20 = 2^145; MMs = mm·10^6 − r likewise, |MMs| < 2^145 + 2^20 (tvDiv and mmDiv above).
     component lt = SignedLessThan(MARGIN_VALUE_BITS() + RATE_BITS() + 1);
     lt.in[0] <== tvS;
     lt.in[1] <== mmS;
     liquidatable <== lt.out;
     healthy <== 1 - lt.out;
+    // Not needed: the remainders (the divisions pin them), the signs (the products use |size|), and tier 0's start,
+    // which ConfigCheck pins to 0 (the formula starts from N·rate[0]).
+    _ <== tvDiv.r;
+    _ <== mmDiv.r;
+    _ <== imDiv.r;
+    for (var m = 0; m < M; m++) {
+        _ <== absSize[m].neg;
+        _ <== tierStart[m][0];
+    }
 }

@@ -47,11 +47,14 @@ template CeilDiv(nQ, nD) {
     num === q * den - r;
     component rRange = UintRange(nD);
     rRange.in <== r;
-    // LessThan(nD) needs both inputs < 2^nD: r by rRange above, den by the caller (NOTE).
+    // range: LessThan(nD) needs both inputs < 2^nD: r by rRange above, den by the caller (NOTE).
     component rLtDen = LessThan(nD);
     rLtDen.in[0] <== r;
     rLtDen.in[1] <== den;
     rLtDen.out === 1;
     component qRange = IntRange(nQ);
     qRange.in <== q;
+    // Range checks only: neither the bits nor the sign are needed.
+    _ <== rRange.bits;
+    _ <== qRange.neg;
 }

@@ -12,6 +12,7 @@ pragma circom 2.1.0;
 //   input  liquidationFee[M]  {Rate}     ≤ MAX_LIQUIDATION_FEE_PPM
 //   input  maxFundingStep[M]  {Rate}     ≤ MAX_FUNDING_RATE_PPM_CAP
 //   input  haircut[C]         {Rate}     ≤ 10^6
+// NOTE: none — every input is range-checked here before any comparison uses it.
 // Technique: "a ≤ b" for values already known to be in [0, 2^n] is asserted as UintRange(n)(b − a): if a > b the
 // difference wraps to r − (a − b) ≥ r − 2^n, which has no n-bit decomposition. Each such use names where a and b
 // were range-checked. This costs n constraints instead of LessThan's n + 1 plus an equality.
@@ -100,5 +101,28 @@ template ConfigCheck(M, C, T) {
         haircutRange[c].in <== haircut[c];
         haircutCap[c] = UintRange(RB);
         haircutCap[c].in <== RATE_SCALE() - haircut[c];
+    }
+    // Range checks only: no bits are needed.
+    for (var m = 0; m < M; m++) {
+        for (var k = 0; k < T; k++) {
+            _ <== startRange[m][k].bits;
+            _ <== imrRange[m][k].bits;
+            _ <== mmrPositive[m][k].bits;
+            _ <== mmrLeImr[m][k].bits;
+            _ <== imrLeOne[m][k].bits;
+            if (k > 0) {
+                _ <== imrStep[m][k - 1].bits;
+                _ <== mmrStep[m][k - 1].bits;
+                _ <== startStep[m][k - 1].bits;
+            }
+        }
+        _ <== feeRange[m].bits;
+        _ <== feeCap[m].bits;
+        _ <== fundingRange[m].bits;
+        _ <== fundingCap[m].bits;
+    }
+    for (var c = 0; c < C; c++) {
+        _ <== haircutRange[c].bits;
+        _ <== haircutCap[c].bits;
     }
 }

@@ -54,7 +54,7 @@ template FloorDiv(nQ, nD) {
     num === q * den + r;
     component rRange = UintRange(nD);
     rRange.in <== r;
-    // LessThan(nD) needs both inputs < 2^nD: r by rRange above, den by the caller (NOTE).
+    // range: LessThan(nD) needs both inputs < 2^nD: r by rRange above, den by the caller (NOTE).
     component rLtDen = LessThan(nD);
     rLtDen.in[0] <== r;
     rLtDen.in[1] <== den;
@@ -63,4 +63,6 @@ template FloorDiv(nQ, nD) {
     qRange.in <== q;
     // floor(num/den) < 0 ⇔ num < 0 for den ≥ 1.
     qNeg <== qRange.neg;
+    // The remainder bits are not needed: the decomposition is the range check.
+    _ <== rRange.bits;
 }

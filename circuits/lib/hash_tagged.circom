@@ -9,6 +9,7 @@ pragma circom 2.1.0;
 // Signals:
 //   input  in[K]  {Field}  the object's fields in hash order
 //   output out    {Field}  H(TAG, in)
+// NOTE: none — any field elements; the caller range-checks fields whose type is narrower than Field.
 // Cost: one circomlib Poseidon per chunk (Poseidon(16) ≈ 609 at --O2; a 12-field leaf is one Poseidon(13)).
 include "../../node_modules/circomlib/circuits/poseidon.circom";
 

@@ -27,7 +27,7 @@ template HealthRatioNonDecreasing() {
     signal rhs;
     lhs <== tvAfter * mmBefore;
     rhs <== tvBefore * mmAfter;
-    // Both products are Int252 by the bit budget above, as SignedLessThan(252) requires.
+    // range: both products are Int252 by the bit budget above, as SignedLessThan(252) requires.
     component lt = SignedLessThan(2 * MARGIN_VALUE_BITS());
     lt.in[0] <== lhs;
     lt.in[1] <== rhs;

@@ -21,4 +21,6 @@ template IntRange(n) {
     r.in <== in + 2 ** (n - 1);
     // The top bit of the shifted value is 1 exactly for in ≥ 0.
     neg <== 1 - r.bits[n - 1];
+    // Only the top bit (the sign) is read; the decomposition is the range check.
+    _ <== r.bits;
 }

@@ -9,6 +9,7 @@ pragma circom 2.1.0;
 //                                           ≥ 2^depth, or a path bit other than 0/1, has no witness
 //   input  siblings[depth]  {Field}
 //   output root             {Field}
+// NOTE: none — the index is decomposed here; the caller constrains the returned root.
 // Cost: depth (index bits) + depth · (Poseidon(2) + 1) constraints.
 include "uint_range.circom";
 include "merkle_root_from_bits.circom";

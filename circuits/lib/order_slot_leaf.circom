@@ -7,6 +7,7 @@ pragma circom 2.1.0;
 //   input  nonce   {Uint32}  the slot's order nonce (0 for the empty slot)
 //   input  filled  {Uint63}  amount filled under that nonce (an Amount)
 //   output out     {Field}
+// NOTE: none — both fields are range-checked here.
 // Cost: 32 + 63 + Poseidon(3).
 include "constants.circom";
 include "uint_range.circom";
@@ -26,4 +27,7 @@ template OrderSlotLeaf() {
     h.in[0] <== nonce;
     h.in[1] <== filled;
     out <== h.out;
+    // Range checks only: the bits are not needed.
+    _ <== nonceRange.bits;
+    _ <== filledRange.bits;
 }

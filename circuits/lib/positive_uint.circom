@@ -18,4 +18,6 @@ template PositiveUint(n) {
     signal inv;
     inv <-- in != 0 ? 1 / in : 0;
     in * inv === 1;
+    // The bits are not needed: the decomposition is the range check.
+    _ <== range.bits;
 }

@@ -23,4 +23,6 @@ template SignedLessThan(n) {
     component d = UintRange(n + 1);
     d.in <== in[0] - in[1] + 2 ** n;
     out <== 1 - d.bits[n];
+    // Only the top bit is read; the decomposition is the range check.
+    _ <== d.bits;
 }

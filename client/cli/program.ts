@@ -2,6 +2,9 @@
 // loading what `start` needs; commander's own usage errors are reshaped into the one-line error form (errors.ts).
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { registerCeremonyCommands } from "./commands/ceremony.js";
+import { registerProveCommand } from "./commands/prove.js";
+import { registerProverCommand } from "./commands/prover.js";
 import { CliError, errorLine } from "./errors.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -59,6 +62,11 @@ export function buildProgram(): Command {
       const { runStart } = await import("./commands/start.js");
       runStart(opts);
     });
+
+  // Prover-side commands: their modules import only commander types at load; the work is imported on run.
+  registerProveCommand(program);
+  registerProverCommand(program);
+  registerCeremonyCommands(program);
 
   return program;
 }

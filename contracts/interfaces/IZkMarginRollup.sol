@@ -154,6 +154,8 @@ interface IZkMarginRollupErrors {
     error UnknownAsset(uint256 asset);
     error AccountIndexOutOfRange(uint256 accountIndex);
     error ZeroPublicKey();
+    /// @notice The key is off the Baby Jubjub curve or of small order (PROTOCOL §6, I20).
+    error InvalidPublicKey(uint256 x, uint256 y);
     error ZeroAmount();
     error AmountTooLarge(uint256 internalAmount);
     error AmountNotExact(uint256 tokenAmount, uint256 tokenUnitsPerInternalUnit);

@@ -1,6 +1,7 @@
 // DEPOSIT (opcode 1, PROTOCOL §7.1): consumes the next L1 deposit; credits, registers, or refunds — never blocks.
 import { ADDRESS_BITS, AMOUNT_BITS, DOMAIN_DEPOSIT, L1Effect } from "../constants.js";
-import type { ProtocolErrorCode } from "../errors.js";
+import { isValidPublicKey } from "../eddsa.js";
+import { fail, type ProtocolErrorCode } from "../errors.js";
 import { checkField, checkPositive, checkUint } from "../field.js";
 import { hashTagged } from "../poseidon.js";
 import { checkAccountIndex, checkAsset, QUOTE_PER_AMOUNT, settleFunding } from "./common.js";
@@ -8,7 +9,7 @@ import type { DepositOp, OpEnv, OpOutcome } from "./types.js";
 
 export type DepositErrorCode = Extract<
   ProtocolErrorCode,
-  "OUT_OF_RANGE" | "ACCOUNT_INDEX_OUT_OF_RANGE" | "UNKNOWN_ASSET"
+  "OUT_OF_RANGE" | "ACCOUNT_INDEX_OUT_OF_RANGE" | "UNKNOWN_ASSET" | "BAD_PUBLIC_KEY"
 >;
 
 export function depositHashStep(prev: bigint, op: Omit<DepositOp, "opcode" | "salt">): bigint {
@@ -32,6 +33,11 @@ export function applyDeposit(env: OpEnv, op: DepositOp): OpOutcome {
   checkField(op.pubKeyX, "deposit pubKeyX");
   checkField(op.pubKeyY, "deposit pubKeyY");
   checkField(op.salt, "salt");
+  const keyIsZero = op.pubKeyX === 0n && op.pubKeyY === 0n;
+  // ZkMarginRollup._checkKey refuses an off-curve or small-order key at deposit time (I20); one reaching the model is
+  // a forged op. (0, 0) keeps its refund path below: the circuit's backstop for the "unregistered" marker.
+  if (!keyIsZero && !isValidPublicKey({ x: op.pubKeyX, y: op.pubKeyY }))
+    fail("BAD_PUBLIC_KEY", "deposit key is off the curve or of small order");
   const depositHash = depositHashStep(env.depositHash, op);
   const refund = (note: string): OpOutcome => ({
     writes: [],
@@ -42,7 +48,6 @@ export function applyDeposit(env: OpEnv, op: DepositOp): OpOutcome {
   });
 
   const a = env.account(op.accountIndex);
-  const keyIsZero = op.pubKeyX === 0n && op.pubKeyY === 0n;
   if (a.registered) {
     if (a.pubKeyX !== op.pubKeyX || a.pubKeyY !== op.pubKeyY) return refund("refund: key mismatch");
   } else {

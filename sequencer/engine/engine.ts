@@ -20,6 +20,7 @@ import {
   RollupState,
   abs,
   checkField,
+  isValidPublicKey,
   parseSignature,
   type Account,
   type BatchHeader,
@@ -957,6 +958,9 @@ export class Engine {
     checkField(x, "pubKeyX");
     checkField(y, "pubKeyY");
     if (x === 0n && y === 0n) reject("VALIDATION_FAILED", "the zero key cannot register");
+    // PROTOCOL I20: the contract refuses such a key at deposit, so a reservation for it could never become active.
+    if (!isValidPublicKey({ x, y }))
+      reject("VALIDATION_FAILED", "the key is off the Baby Jubjub curve or of small order");
     const k = keyId(x, y);
     const known = this.keyToIndex.get(k);
     if (known !== undefined) return this.registration(known);

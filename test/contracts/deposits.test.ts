@@ -4,7 +4,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { type Signer } from "ethers";
-import { FIELD_MODULUS, depositHashStep } from "../../protocol/index.js";
+import { buildBabyjub } from "circomlibjs";
+import { FIELD_MODULUS, depositHashStep, isValidPublicKey } from "../../protocol/index.js";
 import { pub } from "./helpers/model.js";
 import {
   DEFAULT_PARAMS,
@@ -105,6 +106,32 @@ describe("# deposit", () => {
     await expectRevert(d(1n, 1n, FIELD_MODULUS + 5n, USDC, 1n), w.rollup.interface, "NotAFieldElement", [
       FIELD_MODULUS + 5n,
     ]);
+  });
+
+  it("reverts on an off-curve or small-order key (InvalidPublicKey) [I20]", async () => {
+    await fund(w, alice, USDC, 10n);
+    const d = as(alice).getFunction("deposit");
+    const bj = (await buildBabyjub()) as unknown as {
+      F: { toObject(x: Uint8Array): bigint };
+      Generator: [Uint8Array, Uint8Array];
+      subOrder: bigint;
+      mulPointEscalar(p: [Uint8Array, Uint8Array], e: bigint): [Uint8Array, Uint8Array];
+    };
+    // l·Generator has order 8: together with (0, −1) (order 2) and (0, 1) (the identity) the small-order keys
+    // whose forged signatures circomlibjs accepts and the circuit refuses.
+    const t8 = bj.mulPointEscalar(bj.Generator, bj.subOrder);
+    const bad: [bigint, bigint][] = [
+      [bj.F.toObject(t8[0]), bj.F.toObject(t8[1])],
+      [0n, FIELD_MODULUS - 1n],
+      [0n, 1n],
+      [1n, 1n],
+      [pub(1).x, pub(1).y + 1n],
+    ];
+    for (const [x, y] of bad) {
+      expect(isValidPublicKey({ x, y })).toBe(false);
+      await expectRevert(d(1n, x, y, USDC, 1n), w.rollup.interface, "InvalidPublicKey", [x, y]);
+    }
+    await d(1n, pub(1).x, pub(1).y, USDC, 1n);
   });
 
   it("reverts when the index is ≥ 2^accountDepth (AccountIndexOutOfRange)", async () => {

@@ -1,4 +1,4 @@
-// Builds the stand-in batch circuit (circuits/stand-in) and its INSECURE development keys, and checks that the
+// Builds the stand-in batch circuit (test/fixtures/circuits/PublicInputBinding.circom) and its INSECURE development keys, and checks that the
 // committed verifier contracts/verifiers/generated/StandInVerifier.sol is exactly what snarkjs exports for them —
 // the setup is deterministic from its seed, so a hand edit or a stale file fails here. Test-only: the stand-in
 // proves nothing about a batch. Regenerate the committed verifier with
@@ -12,7 +12,7 @@ import { devSetup, exportDevSolidityVerifier } from "../../../prover/setup/devSe
 import { withLock } from "./lock.js";
 
 export const STAND_IN_SEED = "zkmargin stand-in batch verifier";
-const CIRCUIT = "circuits/stand-in/PublicInputBinding.circom";
+const CIRCUIT = "test/fixtures/circuits/PublicInputBinding.circom";
 const OUT = "build/contracts-test/stand-in";
 const NAME = "PublicInputBinding";
 export const STAND_IN_VERIFIER_SOL = "contracts/verifiers/generated/StandInVerifier.sol";

@@ -6,6 +6,8 @@
 import { DOMAIN_ACCOUNT, PARAM_SETS, type ParamSetName, type ParamSetSizes } from "../protocol/constants.js";
 import { leafFieldCount } from "../protocol/params.js";
 import type { MainSpec } from "./tooling/compile.js";
+import { MARGIN_CHUNK_FILE, MARGIN_CHUNK_TEMPLATE, marginChunkParams } from "./tooling/marginWitness.js";
+import { marginChunkDepthOf } from "../protocol/marginProof.js";
 
 export type { ParamSetName, ParamSetSizes };
 
@@ -74,6 +76,22 @@ export const MAINS: readonly MainDef[] = [
     publics: ["marketPrices", "collateralPrices"],
     sets: ["test", "dev", "prod"],
     ci: { test: "full", dev: "full", prod: "full" },
+  },
+  {
+    name: "margin",
+    role: "proof",
+    description:
+      "the margin proof for one chunk (docs/MARGIN_PROOF.md): the 2^k leaves of one subtree proven under the " +
+      "epoch's account root, every account judged at the epoch's prices, the liquidatable ones flagged; one public input",
+    file: MARGIN_CHUNK_FILE,
+    template: MARGIN_CHUNK_TEMPLATE,
+    // The chunk depth k comes from protocol/marginProof.ts MARGIN_CHUNK_DEPTHS until spec/constants.json lists it.
+    params: (p) => marginChunkParams(p, marginChunkDepthOf(p)),
+    publics: ["publicInputHash"],
+    sets: ["test", "dev", "prod"],
+    // dev (k = 6: 135,960 constraints, ≈ 2 min to compile) is left out like the dev batch; prod (k = 10: ≈ 4.15M by
+    // the affine fit of docs/MARGIN_PROOF.md §M.6) needs a native circom, as the prod batch does.
+    ci: { test: "full" },
   },
 ];
 

@@ -206,11 +206,9 @@ export class BatchBuilder {
     return i === 0n ? this.fund.clone() : this.work.account(i);
   }
 
-  /** Applies one op atomically: on a ProtocolError nothing changes and the error propagates. */
-  apply(op: Op): SlotRecord {
-    if (this.finished) fail("TOO_MANY_OPS", "batch already finished");
-    if (this.full) fail("TOO_MANY_OPS", `batch holds at most ${this.capacity} ops`);
-    const env: OpEnv = {
+  /** What an op handler sees: the batch header and the state after the ops applied so far. */
+  private env(): OpEnv {
+    return {
       params: this.work.params,
       prices: this.header.prices,
       fundingIndices: this.header.fundingIndices,
@@ -219,7 +217,13 @@ export class BatchBuilder {
       forcedHash: this.work.forcedHash,
       account: (i) => this.account(i),
     };
-    const out = applyOpTo(env, op);
+  }
+
+  /** Applies one op atomically: on a ProtocolError nothing changes and the error propagates. */
+  apply(op: Op): SlotRecord {
+    if (this.finished) fail("TOO_MANY_OPS", "batch already finished");
+    if (this.full) fail("TOO_MANY_OPS", `batch holds at most ${this.capacity} ops`);
+    const out = applyOpTo(this.env(), op);
     const writes: AccountWrite[] = [];
     for (const w of out.writes) {
       const before = this.account(w.index);
@@ -273,17 +277,8 @@ export class BatchBuilder {
 
   /** Dry run: would `op` be accepted now? Returns the error instead of throwing; changes nothing. */
   check(op: Op): Error | null {
-    const env: OpEnv = {
-      params: this.work.params,
-      prices: this.header.prices,
-      fundingIndices: this.header.fundingIndices,
-      batchTime: this.header.batchTime,
-      depositHash: this.work.depositHash,
-      forcedHash: this.work.forcedHash,
-      account: (i) => this.account(i),
-    };
     try {
-      applyOpTo(env, op);
+      applyOpTo(this.env(), op);
       return null;
     } catch (e) {
       return e as Error;

@@ -41,7 +41,7 @@ export function errorLine(e: unknown): string {
   if (e instanceof CliError || isProtocolError(e)) {
     code = e.code;
     message = e.message;
-  } else if (e instanceof Error && typeof codeOf(e) === "string" && /^[A-Z_]+$/.test(codeOf(e)!)) {
+  } else if (e instanceof Error && typeof codeOf(e) === "string" && /^[A-Z][A-Z0-9_]*$/.test(codeOf(e)!)) {
     // Typed errors from other layers (e.g. the scenario's SCENARIO_DIVERGED) keep their own code.
     code = codeOf(e)!;
     message = e.message;

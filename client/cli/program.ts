@@ -5,6 +5,8 @@ import { Command, Option } from "commander";
 import { registerCeremonyCommands } from "./commands/ceremony.js";
 import { registerProveCommand } from "./commands/prove.js";
 import { registerProverCommand } from "./commands/prover.js";
+import { registerTraderCommands } from "./commands/trader.js";
+import { registerVerifyBatchCommand } from "./commands/verifyBatch.js";
 import { CliError, errorLine } from "./errors.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -67,6 +69,8 @@ export function buildProgram(): Command {
   registerProveCommand(program);
   registerProverCommand(program);
   registerCeremonyCommands(program);
+  registerVerifyBatchCommand(program);
+  registerTraderCommands(program);
 
   return program;
 }

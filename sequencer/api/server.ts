@@ -44,6 +44,11 @@ export interface ApiOptions {
     readonly maxErrors: number;
     readonly maxPayload: number;
   };
+  /**
+   * Mounts the prover job API (prover/jobs/http.ts, under /prover/v1) on this server, so prover daemons lease
+   * from the sequencer's own port; given by a prover adapter that serves jobs (sequencer/adapters/jobProver.ts).
+   */
+  readonly proverRoutes?: ((app: FastifyInstance) => Promise<void>) | null;
 }
 
 export interface Api {
@@ -80,6 +85,8 @@ export async function createApi(seq: Sequencer, pipeline: BatchPipeline, opts: A
     bodyLimit: opts.bodyLimit,
     // Per-request info logs would dominate the log under load; errors and state changes are logged explicitly.
     logController: new LogController({ disableRequestLogging: true }),
+    // close() must not wait for idle keep-alive sockets (or a prover's lease long poll) to time out.
+    forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // TypeBox validates (the same schemas as the types); bodies are never coerced, so `"flags": null` is refused
   // rather than read as 0. Path and query strings are converted to their declared types.
@@ -129,6 +136,8 @@ export async function createApi(seq: Sequencer, pipeline: BatchPipeline, opts: A
     });
   }
   await app.register(websocket, { options: { maxPayload: opts.ws.maxPayload } });
+  // Its own encapsulated context: the prover API keeps its error handler, validation and bearer-token check.
+  if (opts.proverRoutes) await opts.proverRoutes(app as unknown as FastifyInstance);
 
   const started = new WeakMap<FastifyRequest, number>();
   app.addHook("onRequest", async (req) => {

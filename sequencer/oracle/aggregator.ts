@@ -93,30 +93,36 @@ export class OracleAggregator {
     this.current = { prices, publishedMs: nowMs, reports: [] };
   }
 
+  /**
+   * The contract (OracleLib.medianPrices) takes the lower median of EVERY report a batch carries, per feed. So the
+   * outlier rule works on whole reports: a report deviating beyond maxDeviation from the median of any feed is left
+   * out of the publication altogether, and the prices are the lower medians over the reports that remain — exactly
+   * what the contract recomputes from `reports`. (Filtering per feed instead would publish a price the contract
+   * cannot reproduce, and the batch would fail its proof check on chain.)
+   */
   private aggregate(nowMs: number): Publication | null {
     const fresh = [...this.latest.values()]
       .filter((h) => nowMs - Number(h.signed.report.timestamp) * 1000 <= this.cfg.maxAgeMs)
       .sort((a, b) => (a.signer < b.signer ? -1 : 1));
     if (fresh.length < this.cfg.quorum) return null;
-    const feed = (pick: (r: PriceReport) => bigint): bigint | null => {
-      const all = fresh.map((h) => pick(h.signed.report));
-      const med = lowerMedian(all);
-      const kept = all.filter((v) => abs(v - med) * RATE_SCALE <= med * this.cfg.maxDeviationPpm);
-      return kept.length >= this.cfg.quorum ? lowerMedian(kept) : null;
+    const feeds: ((r: PriceReport) => bigint)[] = [
+      ...Array.from({ length: this.markets }, (_, m) => (r: PriceReport) => r.markets[m]!),
+      ...Array.from({ length: this.collaterals }, (_, c) => (r: PriceReport) => r.collaterals[c]!),
+    ];
+    const medians = feeds.map((pick) => lowerMedian(fresh.map((h) => pick(h.signed.report))));
+    const kept = fresh.filter((h) =>
+      feeds.every((pick, i) => {
+        const med = medians[i]!;
+        return abs(pick(h.signed.report) - med) * RATE_SCALE <= med * this.cfg.maxDeviationPpm;
+      }),
+    );
+    if (kept.length < this.cfg.quorum) return null;
+    const prices = feeds.map((pick) => lowerMedian(kept.map((h) => pick(h.signed.report))));
+    return {
+      prices: { markets: prices.slice(0, this.markets), collaterals: prices.slice(this.markets) },
+      publishedMs: nowMs,
+      reports: kept.map((h) => h.signed),
     };
-    const markets: bigint[] = [];
-    for (let m = 0; m < this.markets; m++) {
-      const v = feed((r) => r.markets[m]!);
-      if (v === null) return null;
-      markets.push(v);
-    }
-    const collaterals: bigint[] = [];
-    for (let c = 0; c < this.collaterals; c++) {
-      const v = feed((r) => r.collaterals[c]!);
-      if (v === null) return null;
-      collaterals.push(v);
-    }
-    return { prices: { markets, collaterals }, publishedMs: nowMs, reports: fresh.map((h) => h.signed) };
   }
 }
 

@@ -22,14 +22,16 @@ export interface SignedPriceReport {
   readonly signature: string;
 }
 
-export const ORACLE_EIP712_NAME = "zkmargin.oracle";
+// Must equal the rollup's EIP712("zkmargin", "1") and OracleLib's PRICE_REPORT_TYPEHASH: a report the sequencer
+// accepts is one the contract accepts (test/sequencer/oracle.test.ts checks the digest against the contract's).
+export const ORACLE_EIP712_NAME = "zkmargin";
 export const ORACLE_EIP712_VERSION = "1";
 
 export const PRICE_REPORT_TYPES: Record<string, TypedDataField[]> = {
   PriceReport: [
     { name: "timestamp", type: "uint64" },
-    { name: "markets", type: "uint64[]" },
-    { name: "collaterals", type: "uint64[]" },
+    { name: "marketPrices", type: "uint64[]" },
+    { name: "collateralPrices", type: "uint64[]" },
   ],
 };
 
@@ -44,7 +46,7 @@ export function oracleDomain(d: Domain): TypedDataDomain {
 }
 
 function value(r: PriceReport): Record<string, unknown> {
-  return { timestamp: r.timestamp, markets: [...r.markets], collaterals: [...r.collaterals] };
+  return { timestamp: r.timestamp, marketPrices: [...r.markets], collateralPrices: [...r.collaterals] };
 }
 
 export async function reportDigest(d: Domain, r: PriceReport): Promise<string> {

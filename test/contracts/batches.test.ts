@@ -1,6 +1,9 @@
-// submitBatch end to end: real protocol batches (deposits consumed, withdrawals and refunds paid), real Groth16
-// proofs checked by the real generated verifier, and every way a batch must be refused — wrong state chain, a
-// replayed or malleated proof, each public input changed alone, a field ≥ r, another chain or contract.
+// submitBatch's checks on the TEST-ONLY stand-in verifier: real protocol batches (deposits consumed, withdrawals and
+// refunds paid) and every way a batch must be refused — wrong state chain, a replayed or malleated proof, each public
+// input changed alone, a field ≥ r, another chain or contract. The stand-in's circuit proves any publicInputHash, so
+// these tests can make a valid proof of a wrong statement in a fraction of a second (a proof "for another chain" is
+// just the hash with another chain id); the verifier is snarkjs's real generated code either way. The same story with
+// the real batch verifier and real batch proofs is realProofs.test.ts.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Contract } from "ethers";
 import { type Signer } from "ethers";

@@ -2,7 +2,15 @@
 // publication threshold and heartbeat) on the aggregator alone, with reports signed by real EIP-712 signatures.
 import { beforeAll, describe, expect, it } from "vitest";
 import { OracleAggregator, lowerMedian, type OracleConfig } from "../../sequencer/oracle/aggregator.js";
-import { recoverSigner, signReport, type SignedPriceReport } from "../../sequencer/oracle/report.js";
+import { readFileSync } from "node:fs";
+import {
+  ORACLE_EIP712_NAME,
+  ORACLE_EIP712_VERSION,
+  PRICE_REPORT_TYPES,
+  recoverSigner,
+  signReport,
+  type SignedPriceReport,
+} from "../../sequencer/oracle/report.js";
 import { SequencerError } from "../../sequencer/errors.js";
 import { DOMAIN, oracleConfig, oracleWallets, px } from "./setup.js";
 import { makeDomain } from "../../protocol/index.js";
@@ -75,6 +83,14 @@ describe("oracle aggregation", () => {
     const c = await report(2, "60100");
     const pub = agg.accept(c.signer, c.s, T * 1000);
     expect(pub?.prices.markets[0]).toBe(px("60000"));
+    // The outlier's report is not published: the contract takes the lower median of every report a batch carries
+    // (OracleLib.medianPrices), and over all three that would be 60,100, not the 60,000 the batch was proven with.
+    expect(pub?.reports).toHaveLength(2);
+    expect(pub?.reports.map((r) => r.report.markets[0])).not.toContain(px("70000"));
+    for (let m = 0; m < 2; m++) {
+      expect(lowerMedian(pub!.reports.map((r) => r.report.markets[m]!))).toBe(pub!.prices.markets[m]);
+      expect(lowerMedian(pub!.reports.map((r) => r.report.collaterals[m]!))).toBe(pub!.prices.collaterals[m]);
+    }
   });
 
   it("rejects unknown signers, stale, future and non-increasing reports without storing them", async () => {
@@ -117,5 +133,18 @@ describe("oracle aggregation", () => {
     expect((await round("60060", ++ts))?.prices.markets[0]).toBe(px("60060"));
     ts += 61;
     expect((await round("60060", ts))?.publishedMs).toBe(ts * 1000);
+  });
+});
+
+describe("oracle report layout = the contract's", () => {
+  it("signs under the rollup's EIP-712 name/version and OracleLib's PriceReport type (no report refused on chain)", async () => {
+    const { TypedDataEncoder } = await import("ethers");
+    const rollupSol = readFileSync("contracts/ZkMarginRollup.sol", "utf8");
+    const oracleSol = readFileSync("contracts/libraries/OracleLib.sol", "utf8");
+    const eip712 = /EIP712\("([^"]+)",\s*"([^"]+)"\)/.exec(rollupSol);
+    expect(eip712?.slice(1)).toEqual([ORACLE_EIP712_NAME, ORACLE_EIP712_VERSION]);
+    const typeString = /keccak256\("(PriceReport\([^"]*\))"\)/.exec(oracleSol)?.[1];
+    expect(typeString).toBeDefined();
+    expect(TypedDataEncoder.from(PRICE_REPORT_TYPES).encodeType("PriceReport")).toBe(typeString);
   });
 });

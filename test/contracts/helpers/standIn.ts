@@ -1,7 +1,9 @@
-// Builds the stand-in batch circuit (test/fixtures/circuits/PublicInputBinding.circom) and its INSECURE development keys, and checks that the
-// committed verifier contracts/verifiers/generated/StandInVerifier.sol is exactly what snarkjs exports for them —
-// the setup is deterministic from its seed, so a hand edit or a stale file fails here. Test-only: the stand-in
-// proves nothing about a batch. Regenerate the committed verifier with
+// Builds the stand-in batch circuit (test/fixtures/circuits/PublicInputBinding.circom) and its INSECURE development
+// keys, and checks that the committed verifier contracts/test/generated/TestOnlyStandInVerifier.sol is exactly what
+// snarkjs exports for them — the setup is deterministic from its seed, so a hand edit or a stale file fails here.
+// TEST-ONLY: the stand-in proves nothing about a batch (whoever holds the dev key proves any hash); it lets the
+// revert-path tests settle arbitrary hashes in a fraction of a second. deployRollup refuses it unless testOnly is
+// set; the main path runs on the real batch verifier (realProofs.test.ts). Regenerate the committed verifier with
 //   npx tsx test/contracts/helpers/standIn.ts --write
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -15,8 +17,8 @@ export const STAND_IN_SEED = "zkmargin stand-in batch verifier";
 const CIRCUIT = "test/fixtures/circuits/PublicInputBinding.circom";
 const OUT = "build/contracts-test/stand-in";
 const NAME = "PublicInputBinding";
-export const STAND_IN_VERIFIER_SOL = "contracts/verifiers/generated/StandInVerifier.sol";
-export const STAND_IN_CONTRACT = "StandInVerifier";
+export const STAND_IN_CONTRACT = "TestOnlyStandInVerifier";
+export const STAND_IN_VERIFIER_SOL = `contracts/test/generated/${STAND_IN_CONTRACT}.sol`;
 
 export interface StandInKeys {
   readonly wasmPath: string;
@@ -30,14 +32,19 @@ function newer(a: string, b: string): boolean {
 
 /** What the outputs depend on: the circuit source and the seed (circom2 and the setup are pinned by the lockfile). */
 function inputsStamp(): string {
-  return createHash("sha256").update(readFileSync(CIRCUIT)).update(STAND_IN_SEED).digest("hex");
+  return createHash("sha256")
+    .update(readFileSync(CIRCUIT))
+    .update(STAND_IN_SEED)
+    .update(STAND_IN_CONTRACT)
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest("hex");
 }
 
 async function build(): Promise<StandInKeys & { exported: string }> {
   mkdirSync(OUT, { recursive: true });
   const r1cs = join(OUT, `${NAME}.r1cs`);
   const wasmPath = join(OUT, `${NAME}_js`, `${NAME}.wasm`);
-  const exported = join(OUT, "StandInVerifier.sol");
+  const exported = join(OUT, `${STAND_IN_CONTRACT}.sol`);
   const zkeyPath = join(OUT, `${NAME}.dev-INSECURE.zkey`);
   const vkeyPath = join(OUT, `${NAME}.dev-INSECURE.vkey.json`);
   const stampPath = join(OUT, "inputs.sha256");
@@ -57,7 +64,9 @@ async function build(): Promise<StandInKeys & { exported: string }> {
     );
   }
   const res = await devSetup({ r1csPath: r1cs, outDir: OUT, seed: STAND_IN_SEED, name: NAME });
-  const fingerprint = `${CIRCUIT} r1cs sha256:${createHash("sha256").update(readFileSync(r1cs)).digest("hex")}`;
+  const fingerprint =
+    `TEST ONLY stand-in, proves any hash: ${CIRCUIT} r1cs sha256:` +
+    createHash("sha256").update(readFileSync(r1cs)).digest("hex");
   await exportDevSolidityVerifier(res.zkeyPath, exported, {
     seed: STAND_IN_SEED,
     fingerprint,

@@ -1,8 +1,12 @@
 // Shared machinery for the contract tests and the gas report: Hardhat's in-process network (compiled once per run
 // under a lock), a rollup deployed through the production deploy module for the `test` parameter set, the protocol
-// model kept in step with it (so every public input and hash is derived independently of the contract), real
-// Groth16 proofs from the stand-in circuit, EIP-712 oracle reports and snapshots. No vitest here (scripts use it);
-// assertions live in assert.ts.
+// model kept in step with it (so every public input and hash is derived independently of the contract), Groth16
+// proofs, EIP-712 oracle reports and snapshots. Two verifiers:
+//   - "batch": the real batch circuit's committed verifier (batchVerifier("test"), the production choice) with real
+//     proofs of the model's batches (batchProver.ts) — the main path (realProofs.test.ts, the gas report);
+//   - "stand-in" (default): the TEST-ONLY stand-in verifier, whose circuit proves any publicInputHash in a fraction
+//     of a second — for the many revert-path tests that need a valid proof of an arbitrary (even wrong) statement.
+// No vitest here (scripts use it); assertions live in assert.ts.
 import hre from "hardhat";
 import * as snarkjs from "snarkjs";
 import type { Contract } from "ethers";
@@ -35,13 +39,24 @@ import {
 } from "../../../protocol/index.js";
 import { CONFIG, FUND_SALT, PRICES, SIZES, pub } from "./model.js";
 import {
+  batchVerifier,
   deployRollup,
   type DeployedRollup,
   type RollupParams,
   type TokenSpec,
+  type VerifierSpec,
 } from "../../../contracts/deploy/deploy.js";
 import { ensureStandIn, STAND_IN_CONTRACT, type StandInKeys } from "./standIn.js";
+import {
+  closeBatchProvers,
+  RealBatchProver,
+  toCalldata,
+  type BatchProver,
+  type Groth16Calldata,
+} from "./batchProver.js";
 import { withLock } from "./lock.js";
+
+export type { Groth16Calldata };
 
 export { hre };
 
@@ -119,7 +134,10 @@ export interface World {
   readonly oracles: readonly Wallet[];
   readonly params: ProtocolParams;
   readonly domain: Domain;
-  readonly keys: StandInKeys;
+  /** Proves the model's batches for this world's verifier. */
+  readonly prover: BatchProver;
+  /** The stand-in's keys, in a stand-in world (prove() proves any hash with them). */
+  readonly standIn: StandInKeys | undefined;
   /** The model's view of the settled state; advanced by settle(). */
   state: RollupState;
   /** L1 deposits not yet consumed, in queue order, as the model's ops. */
@@ -137,11 +155,28 @@ export interface WorldOptions {
   tokens?: readonly TokenSpec[];
   params?: RollupParams;
   timelockDelayBlocks?: bigint;
+  /** "stand-in" (default, test-only) or "batch" (the real verifier and real proofs). */
+  verifier?: "stand-in" | "batch";
+  /** With verifier "batch": how deployRollup gets it (default batchVerifier("test"), the committed contract). */
+  verifierSpec?: VerifierSpec;
+  /** Hashers deployed earlier (a second rollup on the same chain reuses them). */
+  poseidons?: ReadonlyMap<number, string>;
+}
+
+class StandInProver implements BatchProver {
+  readonly kind = "stand-in";
+  constructor(private readonly keys: StandInKeys) {}
+  prove(result: BatchResult): Promise<Groth16Calldata> {
+    return proveStandIn(this.keys, result.publicInputHash);
+  }
+  async close(): Promise<void> {}
 }
 
 export async function deployWorld(o: WorldOptions = {}): Promise<World> {
   await ensureCompiled();
-  const keys = await ensureStandIn();
+  const real = o.verifier === "batch";
+  const standIn = real ? undefined : await ensureStandIn();
+  const prover: BatchProver = standIn ? new StandInProver(standIn) : await RealBatchProver.create();
   const [admin, sequencer, ...users] = await ethers.getSigners();
   if (!admin || !sequencer) throw new Error("hardhat has no signers");
   const oracles = ORACLE_KEYS.map((k) => new Wallet(k, ethers.provider)).sort((a, b) =>
@@ -156,7 +191,8 @@ export async function deployWorld(o: WorldOptions = {}): Promise<World> {
       accountDepth: SIZES.accountDepth,
       markets: SIZES.markets,
       tokens: o.tokens ?? STANDARD_TOKENS,
-      verifier: { contract: STAND_IN_CONTRACT },
+      verifier: real ? (o.verifierSpec ?? batchVerifier("test")) : { contract: STAND_IN_CONTRACT },
+      testOnly: !real,
       configHash: placeholder.config.hash(),
       genesisRoot: genesis.root,
       fundKey: pub(0),
@@ -165,6 +201,7 @@ export async function deployWorld(o: WorldOptions = {}): Promise<World> {
       oracle: { signers: oracles.map((w) => w.address), quorum: ORACLE_QUORUM },
       params: o.params ?? DEFAULT_PARAMS,
       timelockDelayBlocks: o.timelockDelayBlocks ?? TIMELOCK_BLOCKS,
+      ...(o.poseidons ? { poseidons: o.poseidons } : {}),
     },
     hre.artifacts,
   );
@@ -182,7 +219,8 @@ export async function deployWorld(o: WorldOptions = {}): Promise<World> {
     oracles,
     params,
     domain,
-    keys,
+    prover,
+    standIn,
     state,
     queue: [],
     forced: [],
@@ -349,24 +387,17 @@ export function planBatch(
   return { result: b.finish(), depositsConsumed, forcedConsumed };
 }
 
-export interface Groth16Calldata {
-  a: [bigint, bigint];
-  b: [[bigint, bigint], [bigint, bigint]];
-  c: [bigint, bigint];
-}
-
 interface SnarkjsProof {
   pi_a: string[];
   pi_b: string[][];
   pi_c: string[];
 }
 
-/** A real proof from the stand-in circuit for `publicInputHash`, in the verifier's calldata layout (G2 limbs swapped). */
-export async function prove(w: World, publicInputHash: bigint): Promise<Groth16Calldata> {
+async function proveStandIn(keys: StandInKeys, publicInputHash: bigint): Promise<Groth16Calldata> {
   const out = (await snarkjs.groth16.fullProve(
     { publicInputHash: publicInputHash.toString() },
-    w.keys.wasmPath,
-    w.keys.zkeyPath,
+    keys.wasmPath,
+    keys.zkeyPath,
   )) as {
     proof: SnarkjsProof;
     publicSignals: string[];
@@ -374,20 +405,22 @@ export async function prove(w: World, publicInputHash: bigint): Promise<Groth16C
   if (out.publicSignals.length !== 1 || out.publicSignals[0] !== publicInputHash.toString()) {
     throw new Error(`stand-in proof has public signals ${out.publicSignals.join(",")}`);
   }
-  const p = out.proof;
-  const n = (s: string | undefined): bigint => BigInt(s ?? "0");
-  return {
-    a: [n(p.pi_a[0]), n(p.pi_a[1])],
-    b: [
-      [n(p.pi_b[0]?.[1]), n(p.pi_b[0]?.[0])],
-      [n(p.pi_b[1]?.[1]), n(p.pi_b[1]?.[0])],
-    ],
-    c: [n(p.pi_c[0]), n(p.pi_c[1])],
-  };
+  return toCalldata(out.proof);
 }
 
-/** Stops snarkjs's worker threads (started by fullProve) so the test process can exit. */
+/**
+ * A TEST-ONLY stand-in proof for any `publicInputHash`, in the verifier's calldata layout. Only a stand-in world has
+ * one: the real circuit proves only true statements about batches (use w.prover.prove(result)).
+ */
+export async function prove(w: World, publicInputHash: bigint): Promise<Groth16Calldata> {
+  if (!w.standIn)
+    throw new Error("prove(hash) needs the stand-in verifier; this world verifies real batch proofs");
+  return proveStandIn(w.standIn, publicInputHash);
+}
+
+/** Stops the provers' WASM threads (the real backend's lease, then snarkjs's curve from fullProve) so node can exit. */
 export async function stopProver(): Promise<void> {
+  await closeBatchProvers();
   const shared = (globalThis as { curve_bn128?: { terminate(): Promise<void> } | null }).curve_bn128;
   await shared?.terminate();
 }
@@ -467,7 +500,7 @@ export interface Submission {
   proof: Groth16Calldata;
 }
 
-/** The calldata for a planned batch, with a real proof of the model's publicInputHash. */
+/** The calldata for a planned batch, with a proof of the model's batch from the world's prover. */
 export async function submission(w: World, plan: BatchPlan, timestamp?: bigint): Promise<Submission> {
   const r = plan.result;
   const consumedDeposits = (await w.rollup.getFunction("consumedDeposits")()) as bigint;
@@ -484,7 +517,7 @@ export async function submission(w: World, plan: BatchPlan, timestamp?: bigint):
     },
     reports: await signReports(w, r.publicInputs.prices, timestamp ?? r.publicInputs.batchTime),
     effects: effectsOf(r.l1Effects),
-    proof: await prove(w, r.publicInputHash),
+    proof: await w.prover.prove(r),
   };
 }
 
